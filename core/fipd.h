@@ -1,0 +1,301 @@
+/*
+ * fipd core: one header, one section per .c file.
+ */
+#ifndef FIPD_H
+#define FIPD_H
+
+#include <sys/queue.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "fipd/plugin.h"
+#include "vrrp_packet.h"
+
+#define FIPD_NAME_MAX 64	/* instance, check and router names */
+#define CFG_MAX_VIPS 64		/* virtual_ipaddress per instance */
+#define CFG_MAX_PEERS 32	/* unicast_peer per instance */
+#define CFG_MAX_TRACK 16	/* track_check / track_interface */
+
+/* ------------------------------------------------------------------ log.c */
+
+/*
+ * Start logging as ident.
+ *   to_stderr: also write to stderr (foreground, -t, tests)
+ *   debug: let log_debug() through
+ *   to_syslog: open syslog
+ */
+void log_init(const char *ident, int to_stderr, int to_syslog, int debug);
+/* Change stderr echo (after daemonizing it is turned off). */
+void log_set_stderr(int on);
+void log_vlog(int prio, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void fatal(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+void fatalx(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), noreturn));
+
+/*
+ * Rate limiter for repetitive log lines: at most `burst` lines per
+ * `period_us`, then one summary of how many were suppressed.
+ */
+struct log_limit {
+	uint64_t window_start;
+	unsigned int period_s;
+	unsigned int burst;
+	unsigned int in_window;
+	unsigned int suppressed;
+};
+/* Returns: 1 if a line may be logged now, 0 if suppressed. */
+int log_limit_ok(struct log_limit *l, uint64_t now_us);
+
+/* ------------------------------------------------------------ xmalloc.c */
+
+void *xmalloc(size_t);
+void *xcalloc(size_t, size_t);
+void *xrealloc(void *, size_t);
+char *xstrdup(const char *);
+int xasprintf(char **, const char *, ...) __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------- config.c */
+
+/* [global] */
+struct cfg_global {
+	char router_id[FIPD_NAME_MAX];	/* default: hostname */
+	char plugin_dir[4096];		/* default: PKGLIBDIR */
+	char control_socket[108];	/* sun_path size; default FIPD_SOCKET */
+	char script_user[FIPD_NAME_MAX]; /* default "nobody" */
+	char metrics_listen[128];	/* "" = off; HOST:PORT */
+};
+
+/* A plugin's configuration blob for one section. */
+struct cfg_plugconf {
+	TAILQ_ENTRY(cfg_plugconf) entry;
+	struct plug *plug;
+	void *conf;
+};
+TAILQ_HEAD(cfg_plugconf_list, cfg_plugconf);
+
+/* [instance NAME] */
+struct cfg_instance {
+	TAILQ_ENTRY(cfg_instance) entry;
+	char name[FIPD_NAME_MAX];
+	int line;			/* of the section header */
+	char ifname[IF_NAMESIZE];
+	uint8_t vrid;			/* 1-255 */
+	int priority;			/* 1-255 (255 = owner) */
+	int start_master;		/* state = MASTER */
+	int version;			/* 2 or 3 */
+	unsigned int advert_int_cs;	/* v3: 1-4095; v2: 100-25500 by 100 */
+	char auth_pass[VPKT_AUTH_LEN + 1]; /* v2 PASS; "" = none */
+	int family;			/* of the VIPs */
+	struct fipd_addr vips[CFG_MAX_VIPS];
+	size_t n_vips;
+	struct fipd_addr src;		/* unicast_src_ip */
+	int src_set;
+	struct fipd_addr peers[CFG_MAX_PEERS];
+	size_t n_peers;			/* 0 = multicast */
+	int preempt;			/* default yes */
+	unsigned int preempt_delay_cs;
+	char track_check[CFG_MAX_TRACK][FIPD_NAME_MAX];
+	size_t n_track_check;
+	char track_if[CFG_MAX_TRACK][IF_NAMESIZE];
+	size_t n_track_if;
+	unsigned int garp_repeat;	/* default 3 */
+	unsigned int garp_refresh_cs;	/* default 0 = off */
+	enum vpkt_csum csum_tx;		/* v3/IPv4 transmit form */
+	int strict_ttl;			/* require TTL 255 (default yes) */
+	struct cfg_plugconf_list plugconfs; /* action plugins' own keys */
+	/*
+	 * Canonical text of every key and value of the section (sorted);
+	 * two instances with the same signature are the same config, so a
+	 * reload keeps their state.
+	 */
+	char *signature;
+};
+TAILQ_HEAD(cfg_instance_list, cfg_instance);
+
+/* [check NAME] */
+struct cfg_check {
+	TAILQ_ENTRY(cfg_check) entry;
+	char name[FIPD_NAME_MAX];
+	int line;
+	struct plug *plug;		/* from type = ... */
+	void *conf;			/* the plugin's parsed keys */
+	unsigned int interval_cs;	/* default 100 */
+	unsigned int timeout_cs;	/* default = interval */
+	unsigned int rise;		/* default 2 */
+	unsigned int fall;		/* default 2 */
+	int weight;			/* -254..254, 0 = FAULT */
+	char *signature;
+};
+TAILQ_HEAD(cfg_check_list, cfg_check);
+
+struct cfg {
+	char *path;
+	struct cfg_global global;
+	struct cfg_instance_list instances;
+	struct cfg_check_list checks;
+};
+
+/*
+ * Load and validate a configuration file.  Every error is written to
+ * errs as "FILE:LINE: message" (all of them, not only the first).
+ * Plugins are loaded (plug_load_*) as the config names them.
+ * Returns: the config, or NULL when anything was wrong.
+ */
+struct cfg *cfg_load(const char *path, FILE *errs);
+/* The same from a string; name is used in messages in place of a file. */
+struct cfg *cfg_load_string(const char *text, const char *name, FILE *errs);
+void cfg_free(struct cfg *);
+struct cfg_instance *cfg_instance_find(struct cfg *, const char *name);
+struct cfg_check *cfg_check_find(struct cfg *, const char *name);
+/*
+ * Default plugin directory for configs that do not set plugin_dir
+ * (tests point it at the build tree).
+ */
+void cfg_set_default_plugin_dir(const char *dir);
+
+/* ------------------------------------------------------------- plugin.c */
+
+struct plug;	/* a loaded plugin */
+
+/*
+ * Load one plugin file.  Refusals (dlopen error, missing symbol, bad
+ * magic, ABI mismatch, wrong kind ops, duplicate name, init failure) are
+ * written to err.
+ * Returns: the plugin, or NULL.
+ */
+struct plug *plug_load_file(const char *path, char *err, size_t errlen);
+/*
+ * Load every action_*.so of dir not loaded yet, in name order.
+ * Returns: 0, or -1 if one was refused (err holds the last reason).
+ */
+int plug_load_actions(const char *dir, char *err, size_t errlen);
+/*
+ * Find the check plugin for `type = NAME`, loading DIR/check_NAME.so on
+ * first use.  Returns: the plugin or NULL (err filled).
+ */
+struct plug *plug_check_type(const char *dir, const char *type, char *err,
+    size_t errlen);
+/* Iterate loaded action plugins in order: pass NULL to get the first. */
+struct plug *plug_next_action(struct plug *prev);
+const struct fipd_plugin *plug_desc(struct plug *);
+struct fipd_host *plug_host(struct plug *);
+const char *plug_name(struct plug *);
+/* Unload everything (fini, dlclose). */
+void plug_unload_all(void);
+/* The global config plugins see through api->global(). */
+void plug_set_global(const struct cfg_global *g);
+/* The host API table (shared by all plugins). */
+const struct fipd_host_api *plug_api(void);
+
+/* --------------------------------------------------------------- vrrp.c */
+
+struct vrrp_router;
+
+enum vrrp_timer_id {
+	VRRP_T_ADVER = 0,	/* Adver_Timer (Active/Master) */
+	VRRP_T_MDOWN,		/* Active_Down_Timer / Master_Down_Timer */
+	VRRP_T_MAX
+};
+
+/* What the FSM asks of its environment (event.c in the daemon, fakes in tests). */
+struct vrrp_ops {
+	/* Send one advertisement with this priority (0 on shutdown). */
+	void (*send)(struct vrrp_router *r, void *arg, int priority);
+	/* Arm (delay_us >= 0) or cancel (delay_us < 0) a timer. */
+	void (*timer)(struct vrrp_router *r, void *arg, enum vrrp_timer_id t,
+	    int64_t delay_us);
+	/* The state changed (after the log line): run the actions. */
+	void (*state)(struct vrrp_router *r, void *arg,
+	    const struct fipd_transition *t);
+	/* Non-transition event for the actions. */
+	void (*event)(struct vrrp_router *r, void *arg, enum fipd_event ev);
+};
+
+/* Counters of one router (status, metrics). */
+struct vrrp_stats {
+	uint64_t adverts_sent;
+	uint64_t adverts_rcvd;
+	uint64_t prio0_sent;
+	uint64_t prio0_rcvd;
+	uint64_t transitions;
+	uint64_t became_master;
+	uint64_t drops[VPKT_DROP_MAX];
+	uint64_t csum_pseudo;	/* v3/IPv4 adverts verified with pseudo-header */
+	uint64_t csum_rfc9568;	/* ... and without */
+	uint64_t interval_mismatch; /* v3: logged, not dropped */
+	uint64_t addr_mismatch;	/* v3: logged, not dropped */
+	uint64_t owner_conflict; /* other routers claiming 255 */
+};
+
+/*
+ * Create a router from its configuration (copied).  local is the primary
+ * address used as the advert source and for the tie-break.
+ * Returns: the router, in INIT.
+ */
+struct vrrp_router *vrrp_new(const struct cfg_instance *ci,
+    const struct fipd_addr *local, const struct vrrp_ops *ops, void *arg);
+void vrrp_free(struct vrrp_router *);
+/* RFC 9568 6.4.1: Startup event. */
+void vrrp_startup(struct vrrp_router *, uint64_t now_us);
+/*
+ * RFC 9568 6.4.2/6.4.3: Shutdown event.  A MASTER sends priority 0
+ * (`repeat` times, to survive a lost packet); every state ends in STOP.
+ */
+void vrrp_shutdown(struct vrrp_router *, uint64_t now_us, const char *why);
+/* A timer armed through ops->timer fired. */
+void vrrp_timer_expired(struct vrrp_router *, uint64_t now_us,
+    enum vrrp_timer_id);
+/*
+ * Per-instance receive checks (RFC 9568 7.1, RFC 3768 7.1) on a packet
+ * vpkt_parse() accepted: version, owner, TTL, auth, interval, address
+ * list, unicast peer.  Counts and (rate-limited) logs drops.
+ * Returns: 0 to process, -1 dropped (*why set).
+ */
+int vrrp_rx_check(struct vrrp_router *, uint64_t now_us, const struct vpkt *,
+    const struct fipd_addr *src, int ttl, enum vpkt_drop *why);
+/* Process an accepted advertisement from src (RFC 9568 6.4.2, 6.4.3). */
+void vrrp_rx(struct vrrp_router *, uint64_t now_us, const struct vpkt *,
+    const struct fipd_addr *src);
+/*
+ * Fault in/out (tracked interface down, check with weight 0, no usable
+ * source address).  A MASTER sends priority 0 and releases its VIPs.
+ */
+void vrrp_set_fault(struct vrrp_router *, uint64_t now_us, int fault,
+    const char *reason);
+/* Priority delta from failing checks (effective = clamp(prio + delta)). */
+void vrrp_set_prio_delta(struct vrrp_router *, uint64_t now_us, int delta);
+/* Replace the local (source) address, e.g. after an address change. */
+void vrrp_set_local(struct vrrp_router *, const struct fipd_addr *local);
+/* Count a drop that happened before the router was known (socket). */
+void vrrp_count_drop(struct vrrp_router *, enum vpkt_drop);
+
+enum fipd_state vrrp_state(const struct vrrp_router *);
+const char *vrrp_state_str(enum fipd_state);
+const char *vrrp_name(const struct vrrp_router *);
+const struct cfg_instance *vrrp_cfg(const struct vrrp_router *);
+int vrrp_effective_priority(const struct vrrp_router *);
+const struct fipd_addr *vrrp_local(const struct vrrp_router *);
+/* Address of the current master as last heard (or ourselves). */
+const struct fipd_addr *vrrp_master(const struct vrrp_router *);
+const struct vrrp_stats *vrrp_stats(const struct vrrp_router *);
+/* Build the advertisement this router sends, for the given priority. */
+void vrrp_advert_params(const struct vrrp_router *, int priority,
+    const struct fipd_addr *dst, struct vpkt_params *out);
+/* RFC 9568 6.1 timer values, microseconds (current, learned interval). */
+uint64_t vrrp_skew_us(const struct vrrp_router *);
+uint64_t vrrp_master_down_us(const struct vrrp_router *);
+/* Pure helpers for the RFC formulas (tests: CONFORMANCE 39-43). */
+uint64_t vrrp_calc_skew_us(int version, int priority, unsigned int adver_cs);
+uint64_t vrrp_calc_mdown_us(int version, int priority, unsigned int adver_cs);
+
+#endif /* FIPD_H */

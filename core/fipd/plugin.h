@@ -1,0 +1,284 @@
+/*
+ * fipd plugin ABI.
+ *
+ * A fipd plugin is a shared object that exports exactly one symbol,
+ * fipd_plugin_info, a struct fipd_plugin.  The daemon dlopen()s it with
+ * RTLD_NOW, checks magic and ABI version, refuses duplicate names, then
+ * calls init() with a table of host services (struct fipd_host_api).
+ *
+ * Plugins see no libevent or libnl type of the daemon: timers, fd watches,
+ * logging and counters go through the host table.  Plugins must never
+ * block the event loop, never call exit(), and log only through the host
+ * (the host prefixes each line with the plugin name).
+ *
+ * Two kinds exist:
+ *  - FIPD_PLUGIN_ACTION: reacts to state transitions of an instance (VIP
+ *    add/remove, gratuitous ARP, notify scripts).  Actions run in ascending
+ *    `order` on every transition.
+ *  - FIPD_PLUGIN_CHECK: runs one health probe when asked and reports the
+ *    result later through host->check_done().  The core owns intervals,
+ *    timeouts, rise/fall and weights.
+ *
+ * Out-of-tree plugins build against the installed <fipd/plugin.h>
+ * (pkg-config fipd-plugin).
+ */
+#ifndef FIPD_PLUGIN_H
+#define FIPD_PLUGIN_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "FIPD" in ASCII, first field of every plugin descriptor. */
+#define FIPD_PLUGIN_MAGIC 0x46495044u
+
+/*
+ * Bumped on any incompatible change of the structures in this file.  The
+ * loader refuses a plugin whose abi_version differs.
+ */
+#define FIPD_PLUGIN_ABI_VERSION 1
+
+/* Name of the one symbol every plugin exports. */
+#define FIPD_PLUGIN_SYMBOL "fipd_plugin_info"
+
+enum fipd_plugin_kind {
+	FIPD_PLUGIN_CHECK = 1,
+	FIPD_PLUGIN_ACTION = 2,
+};
+
+/* Instance states, as seen by plugins and logs. */
+enum fipd_state {
+	FIPD_STATE_INIT = 0,
+	FIPD_STATE_BACKUP,
+	FIPD_STATE_MASTER,
+	FIPD_STATE_FAULT,
+	FIPD_STATE_STOP,
+};
+
+/* Log levels; the values are syslog(3) priorities. */
+enum fipd_log_level {
+	FIPD_LOG_ERR = 3,
+	FIPD_LOG_WARNING = 4,
+	FIPD_LOG_NOTICE = 5,
+	FIPD_LOG_INFO = 6,
+	FIPD_LOG_DEBUG = 7,
+};
+
+/* An IPv4 or IPv6 address with an optional prefix length. */
+struct fipd_addr {
+	int family;		/* AF_INET or AF_INET6 */
+	uint8_t prefixlen;	/* 32 or 128 when not given */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t raw[16];
+	} u;
+};
+
+/*
+ * Read-only view of one VRRP instance, handed to action plugins.  The
+ * pointers stay valid until detach() returns.
+ */
+struct fipd_instance {
+	const char *name;		/* section name, e.g. "VI_1" */
+	const char *ifname;		/* interface the instance runs on */
+	unsigned int ifindex;		/* 0 while the interface is absent */
+	uint8_t vrid;			/* 1-255 */
+	uint8_t version;		/* 2 or 3 */
+	int family;			/* AF_INET or AF_INET6 */
+	int priority;			/* configured priority, 1-255 */
+	unsigned int advert_int_cs;	/* advertisement interval, centiseconds */
+	const struct fipd_addr *vips;	/* virtual addresses, config order */
+	size_t n_vips;
+	unsigned int garp_repeat;	/* GARPs/NAs per VIP on becoming MASTER */
+	unsigned int garp_refresh_cs;	/* refresh period while MASTER, 0 = off */
+};
+
+/* One state change of an instance, as delivered to action plugins. */
+struct fipd_transition {
+	enum fipd_state from;
+	enum fipd_state to;
+	int priority;			/* effective priority at the change */
+	const char *reason;		/* human-readable, e.g. "master down" */
+	uint64_t seq;			/* monotonic per daemon, starts at 1 */
+};
+
+/* Events other than state changes that action plugins may react to. */
+enum fipd_event {
+	/*
+	 * RFC 9568 6.4.3: the MASTER heard an advertisement of lower priority
+	 * (and re-advertised at once).  ARP caches and cloud APIs may point at
+	 * the other router: re-assert.
+	 */
+	FIPD_EV_RX_LOWER_PRIO = 1,
+	/*
+	 * The host detected that a VIP vanished from the interface behind our
+	 * back (or the link flapped) while MASTER: re-assert the VIPs.
+	 */
+	FIPD_EV_RECONCILE = 2,
+};
+
+/* Opaque handles owned by the host. */
+struct fipd_host;		/* one per loaded plugin */
+struct fipd_timer;
+struct fipd_io;
+struct fipd_probe;		/* one in-flight health probe */
+
+/* Result of a health probe. */
+enum fipd_check_result {
+	FIPD_CHECK_DOWN = 0,
+	FIPD_CHECK_UP = 1,
+};
+
+/* Callback types. */
+typedef void fipd_timer_cb(void *arg);
+typedef void fipd_io_cb(int fd, void *arg);
+
+/*
+ * Services the host offers to plugins.  Every function takes the plugin's
+ * own host handle (passed to init) where it needs to know who is calling.
+ */
+struct fipd_host_api {
+	unsigned int abi_version;	/* FIPD_PLUGIN_ABI_VERSION */
+
+	/*
+	 * Log one line.  The host prefixes "<plugin>: " and routes it to
+	 * syslog and, in foreground mode, stderr.
+	 */
+	void (*log)(struct fipd_host *h, int level, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+	/* One-shot timer; arm() re-arms, cancel() and free() are idempotent. */
+	struct fipd_timer *(*timer_new)(struct fipd_host *h, fipd_timer_cb *cb,
+	    void *arg);
+	void (*timer_arm)(struct fipd_timer *t, uint64_t delay_us);
+	void (*timer_cancel)(struct fipd_timer *t);
+	void (*timer_free)(struct fipd_timer *t);
+
+	/* Persistent read-readiness watch on fd (fd stays the plugin's). */
+	struct fipd_io *(*io_new)(struct fipd_host *h, int fd, fipd_io_cb *cb,
+	    void *arg);
+	/* Persistent write-readiness watch (e.g. non-blocking connect). */
+	struct fipd_io *(*io_new_write)(struct fipd_host *h, int fd,
+	    fipd_io_cb *cb, void *arg);
+	void (*io_free)(struct fipd_io *io);
+
+	/* Monotonic clock, microseconds. */
+	uint64_t (*now_us)(struct fipd_host *h);
+
+	/*
+	 * Bump a named counter of an instance (e.g. "vip_readded"); counters
+	 * appear in status output and metrics.
+	 */
+	void (*count)(struct fipd_host *h, const char *instance,
+	    const char *counter);
+
+	/*
+	 * Report the result of a probe started by check ops start().  Must be
+	 * called exactly once per probe unless the host cancelled it first;
+	 * may be called from inside start() itself.
+	 */
+	void (*check_done)(struct fipd_probe *p, enum fipd_check_result r,
+	    const char *reason);
+
+	/* Value of a [global] key (e.g. "script_user"), or NULL. */
+	const char *(*global)(struct fipd_host *h, const char *key);
+};
+
+/*
+ * Configuration hooks shared by both kinds.  conf_key() is called once per
+ * key of the section the plugin owns (a [check NAME] section for checks,
+ * an [instance NAME] section for keys the core does not know, for
+ * actions).  *conf starts NULL; the plugin allocates its configuration on
+ * first use.
+ * Returns: 0 accepted, 1 key not known to this plugin, -1 bad value (err
+ * filled with a message without file or line; the host adds them).
+ */
+typedef int fipd_conf_key_fn(struct fipd_host *h, void **conf,
+    const char *key, const char *value, char *err, size_t errlen);
+/* Final validation after all keys: 0 ok, -1 error (err filled). */
+typedef int fipd_conf_check_fn(struct fipd_host *h, void *conf, char *err,
+    size_t errlen);
+typedef void fipd_conf_free_fn(void *conf);
+
+struct fipd_action_ops {
+	fipd_conf_key_fn *conf_key;	/* may be NULL: owns no keys */
+	fipd_conf_check_fn *conf_check;	/* may be NULL */
+	fipd_conf_free_fn *conf_free;	/* may be NULL */
+
+	/*
+	 * Bind to one instance when it starts (conf may be NULL when the
+	 * section had none of this plugin's keys).  This is where stale state
+	 * left by a crash is cleaned (e.g. VIPs still on the interface).
+	 * Returns 0, or -1 to refuse (the instance goes to FAULT).
+	 */
+	int (*attach)(struct fipd_host *h, const struct fipd_instance *vi,
+	    void *conf, void **ictx);
+	/* Unbind; called after the final transition (to STOP). */
+	void (*detach)(void *ictx);
+	/* Apply one state change.  Must not block. */
+	void (*transition)(void *ictx, const struct fipd_transition *t);
+	/* React to an event (may be NULL). */
+	void (*event)(void *ictx, enum fipd_event ev);
+};
+
+struct fipd_check_ops {
+	fipd_conf_key_fn *conf_key;	/* required: the [check] section keys */
+	fipd_conf_check_fn *conf_check;
+	fipd_conf_free_fn *conf_free;
+	/*
+	 * Start one probe.  The result comes through api->check_done(p, ...);
+	 * *pctx receives the probe state passed to cancel().
+	 * Returns 0 when started (or already completed), -1 on failure to
+	 * start (the host counts the check DOWN with the reason in err).
+	 */
+	int (*start)(struct fipd_host *h, void *conf, struct fipd_probe *p,
+	    void **pctx);
+	/* Abort an in-flight probe (the host's timeout fired). */
+	void (*cancel)(void *pctx);
+};
+
+struct fipd_plugin {
+	uint32_t magic;			/* FIPD_PLUGIN_MAGIC */
+	uint32_t abi_version;		/* FIPD_PLUGIN_ABI_VERSION */
+	const char *name;		/* e.g. "action_netlink" */
+	enum fipd_plugin_kind kind;
+	/*
+	 * Checks: the `type =` value that selects this plugin ("http").
+	 * Actions: unused (NULL).
+	 */
+	const char *type;
+	int order;			/* actions: lower runs first */
+
+	/* Called once after loading.  Returns 0, or -1 to refuse loading. */
+	int (*init)(struct fipd_host *h, const struct fipd_host_api *api);
+	/* Called once before unloading (may be NULL). */
+	void (*fini)(void);
+
+	const struct fipd_action_ops *action;	/* kind == ACTION */
+	const struct fipd_check_ops *check;	/* kind == CHECK */
+
+	void *reserved[4];		/* must be NULL */
+};
+
+/*
+ * Define the plugin descriptor:
+ *   FIPD_PLUGIN(.name = "action_arping", .kind = FIPD_PLUGIN_ACTION, ...);
+ */
+#define FIPD_PLUGIN(...)                                                   \
+	__attribute__((visibility("default"))) const struct fipd_plugin     \
+	    fipd_plugin_info = {                                            \
+		.magic = FIPD_PLUGIN_MAGIC,                                 \
+		.abi_version = FIPD_PLUGIN_ABI_VERSION,                     \
+		__VA_ARGS__                                                 \
+	}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FIPD_PLUGIN_H */
