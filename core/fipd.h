@@ -14,6 +14,14 @@
 #include "fipd/plugin.h"
 #include "vrrp_packet.h"
 
+/* glibc's <sys/queue.h> lacks the _SAFE iterators. */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                          \
+	for ((var) = TAILQ_FIRST(head);                                     \
+	    (var) != NULL && ((tvar) = TAILQ_NEXT(var, field), 1);          \
+	    (var) = (tvar))
+#endif
+
 #define FIPD_NAME_MAX 64	/* instance, check and router names */
 #define CFG_MAX_VIPS 64		/* virtual_ipaddress per instance */
 #define CFG_MAX_PEERS 32	/* unicast_peer per instance */
@@ -32,6 +40,8 @@ void log_init(const char *ident, int to_stderr, int to_syslog, int debug);
 void log_set_stderr(int on);
 void log_vlog(int prio, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
+void log_emit(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -155,6 +165,8 @@ struct cfg *cfg_load(const char *path, FILE *errs);
 /* The same from a string; name is used in messages in place of a file. */
 struct cfg *cfg_load_string(const char *text, const char *name, FILE *errs);
 void cfg_free(struct cfg *);
+/* Free one instance (with its plugin configurations). */
+void cfg_instance_free(struct cfg_instance *);
 struct cfg_instance *cfg_instance_find(struct cfg *, const char *name);
 struct cfg_check *cfg_check_find(struct cfg *, const char *name);
 /*
@@ -190,12 +202,47 @@ struct plug *plug_next_action(struct plug *prev);
 const struct fipd_plugin *plug_desc(struct plug *);
 struct fipd_host *plug_host(struct plug *);
 const char *plug_name(struct plug *);
+/*
+ * Where api->count() lands (the daemon routes it to the instance);
+ * NULL drops the counts.
+ */
+void plug_set_count_hook(void (*fn)(const char *instance,
+    const char *counter));
 /* Unload everything (fini, dlclose). */
 void plug_unload_all(void);
 /* The global config plugins see through api->global(). */
 void plug_set_global(const struct cfg_global *g);
 /* The host API table (shared by all plugins). */
 const struct fipd_host_api *plug_api(void);
+
+/* -------------------------------------------------------------- event.c */
+
+/*
+ * All libevent lives in event.c.  The timer and io handles are the same
+ * objects plugins see as struct fipd_timer / struct fipd_io.
+ */
+/* Create the event base.  Returns: 0, or -1. */
+int ev_init(void);
+/* Run the loop until ev_break().  Returns: 0, or -1 on error. */
+int ev_loop(void);
+void ev_break(void);
+/* Free the base (after every event is freed). */
+void ev_fini(void);
+/* Monotonic clock, microseconds. */
+uint64_t ev_now_us(void);
+/* libevent version and back-end method, for the start-up log line. */
+const char *ev_version(void);
+const char *ev_method(void);
+struct fipd_timer *ev_timer_new(fipd_timer_cb *cb, void *arg);
+void ev_timer_arm(struct fipd_timer *, uint64_t delay_us);
+void ev_timer_cancel(struct fipd_timer *);
+int ev_timer_pending(struct fipd_timer *);
+void ev_timer_free(struct fipd_timer *);
+/* Persistent readiness watch; write = 0 for read, 1 for write. */
+struct fipd_io *ev_io_new(int fd, int write, fipd_io_cb *cb, void *arg);
+void ev_io_free(struct fipd_io *);
+/* Signal delivered as a loop event (handlers may do real work). */
+struct fipd_io *ev_signal_new(int sig, fipd_io_cb *cb, void *arg);
 
 /* --------------------------------------------------------------- vrrp.c */
 

@@ -1,0 +1,485 @@
+/*
+ * The running daemon: each configured instance becomes a vrrp_router
+ * wired to a raw socket, two loop timers and the action plugins.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+
+#define INST_MAX_COUNTERS 16
+#define INST_RETRY_US 1000000	/* retry a missing interface every 1 s */
+
+struct inst_action {
+	struct plug *plug;
+	void *ictx;
+	int attached;
+};
+
+struct inst_counter {
+	char name[32];
+	uint64_t value;
+};
+
+struct inst {
+	TAILQ_ENTRY(inst) entry;
+	struct cfg_instance *ci;	/* owned by the running cfg */
+	struct vrrp_router *r;
+	struct vsock *sock;
+	int joined;
+	struct fipd_timer *t[VRRP_T_MAX];
+	struct fipd_timer *t_retry;
+	struct fipd_instance view;	/* what plugins see */
+	struct inst_action *actions;
+	size_t n_actions;
+	struct inst_counter counters[INST_MAX_COUNTERS];
+	size_t n_counters;
+	int started;
+};
+TAILQ_HEAD(inst_list, inst);
+
+static struct inst_list insts = TAILQ_HEAD_INITIALIZER(insts);
+static struct cfg *running;
+
+static void inst_try_start(struct inst *);
+
+/* ------------------------------------------------------ router ops */
+
+static void
+op_send(struct vrrp_router *r, void *arg, int priority)
+{
+	struct inst *in = arg;
+	const struct cfg_instance *ci = vrrp_cfg(r);
+	struct fipd_addr mcast;
+	struct vpkt_params p;
+	uint8_t buf[20 + VPKT_MAX_LEN];
+	ssize_t len;
+	size_t i, n;
+	const struct fipd_addr *dst;
+	char a[INET6_ADDRSTRLEN];
+
+	if (in->sock == NULL)
+		return;
+	memset(&mcast, 0, sizeof(mcast));
+	mcast.family = AF_INET;
+	mcast.u.v4.s_addr = htonl(VPKT_MCAST4);
+	n = ci->n_peers > 0 ? ci->n_peers : 1;
+	for (i = 0; i < n; i++) {
+		dst = ci->n_peers > 0 ? &ci->peers[i] : &mcast;
+		vrrp_advert_params(r, priority, dst, &p);
+		if ((len = vpkt_build_ipv4(buf, sizeof(buf), &p)) == -1)
+			fatalx("%s: %s: cannot build advert", __func__,
+			    ci->name);
+		if (net_send(in->sock, buf, (size_t)len, dst) == -1)
+			log_warn("%s: send advert to %s", ci->name,
+			    vpkt_addr_str(dst, a, sizeof(a)));
+	}
+}
+
+static void
+op_timer(struct vrrp_router *r, void *arg, enum vrrp_timer_id t,
+    int64_t delay_us)
+{
+	struct inst *in = arg;
+
+	if (delay_us < 0)
+		ev_timer_cancel(in->t[t]);
+	else
+		ev_timer_arm(in->t[t], (uint64_t)delay_us);
+}
+
+static void
+op_state(struct vrrp_router *r, void *arg, const struct fipd_transition *t)
+{
+	struct inst *in = arg;
+	size_t i;
+
+	for (i = 0; i < in->n_actions; i++)
+		if (in->actions[i].attached)
+			plug_desc(in->actions[i].plug)->action->transition(
+			    in->actions[i].ictx, t);
+}
+
+static void
+op_event(struct vrrp_router *r, void *arg, enum fipd_event ev)
+{
+	struct inst *in = arg;
+	const struct fipd_action_ops *ops;
+	size_t i;
+
+	for (i = 0; i < in->n_actions; i++) {
+		ops = plug_desc(in->actions[i].plug)->action;
+		if (in->actions[i].attached && ops->event != NULL)
+			ops->event(in->actions[i].ictx, ev);
+	}
+}
+
+static const struct vrrp_ops inst_ops = {
+	.send = op_send,
+	.timer = op_timer,
+	.state = op_state,
+	.event = op_event,
+};
+
+static void
+adver_cb(void *arg)
+{
+	struct inst *in = arg;
+
+	vrrp_timer_expired(in->r, ev_now_us(), VRRP_T_ADVER);
+}
+
+static void
+mdown_cb(void *arg)
+{
+	struct inst *in = arg;
+
+	vrrp_timer_expired(in->r, ev_now_us(), VRRP_T_MDOWN);
+}
+
+static void
+retry_cb(void *arg)
+{
+	inst_try_start(arg);
+}
+
+/* ------------------------------------------------------- instances */
+
+static struct vrrp_router *
+lookup(const char *ifname, uint8_t vrid, void *arg)
+{
+	struct inst *in;
+
+	TAILQ_FOREACH(in, &insts, entry)
+		if (in->started && in->ci->vrid == vrid &&
+		    strcmp(in->ci->ifname, ifname) == 0)
+			return in->r;
+	return NULL;
+}
+
+static void
+count_hook(const char *instance, const char *counter)
+{
+	struct inst *in;
+	size_t i;
+
+	TAILQ_FOREACH(in, &insts, entry) {
+		if (strcmp(in->ci->name, instance) != 0)
+			continue;
+		for (i = 0; i < in->n_counters; i++)
+			if (strcmp(in->counters[i].name, counter) == 0) {
+				in->counters[i].value++;
+				return;
+			}
+		if (in->n_counters < INST_MAX_COUNTERS) {
+			snprintf(in->counters[i].name,
+			    sizeof(in->counters[i].name), "%s", counter);
+			in->counters[in->n_counters++].value = 1;
+		}
+		return;
+	}
+}
+
+static void *
+plugconf_for(struct cfg_instance *ci, struct plug *p)
+{
+	struct cfg_plugconf *pc;
+
+	TAILQ_FOREACH(pc, &ci->plugconfs, entry)
+		if (pc->plug == p)
+			return pc->conf;
+	return NULL;
+}
+
+static void
+actions_attach(struct inst *in)
+{
+	const struct fipd_action_ops *ops;
+	struct plug *p;
+	size_t n = 0;
+
+	for (p = plug_next_action(NULL); p != NULL; p = plug_next_action(p))
+		n++;
+	in->actions = xcalloc(n, sizeof(*in->actions));
+	for (p = plug_next_action(NULL); p != NULL; p = plug_next_action(p)) {
+		struct inst_action *a = &in->actions[in->n_actions++];
+
+		a->plug = p;
+		ops = plug_desc(p)->action;
+		if (ops->attach == NULL) {
+			a->attached = 1;
+			continue;
+		}
+		if (ops->attach(plug_host(p), &in->view,
+		    plugconf_for(in->ci, p), &a->ictx) == 0)
+			a->attached = 1;
+		else
+			log_warnx("%s: action %s refused to attach",
+			    in->ci->name, plug_name(p));
+	}
+}
+
+static void
+actions_detach(struct inst *in)
+{
+	const struct fipd_action_ops *ops;
+	size_t i;
+
+	for (i = 0; i < in->n_actions; i++) {
+		ops = plug_desc(in->actions[i].plug)->action;
+		if (in->actions[i].attached && ops->detach != NULL)
+			ops->detach(in->actions[i].ictx);
+	}
+	free(in->actions);
+	in->actions = NULL;
+	in->n_actions = 0;
+}
+
+/*
+ * Bring an instance up once its interface exists and has an address:
+ * resolve the source address, open the socket, attach the actions (which
+ * clean VIPs left by a crash), then the RFC Startup event.
+ */
+static void
+inst_try_start(struct inst *in)
+{
+	struct cfg_instance *ci = in->ci;
+	const struct cfg_instance *rc;
+	struct fipd_addr local;
+	unsigned int ifindex;
+	char err[256];
+
+	if (ci->src_set) {
+		local = ci->src;
+		if ((ifindex = if_nametoindex(ci->ifname)) == 0)
+			goto retry;
+	} else if (net_if_primary(ci->ifname, ci->vips, ci->n_vips, &local,
+	    &ifindex) == -1)
+		goto retry;
+	if ((in->sock = net_get(ci->ifname, lookup, NULL, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s: %s", ci->name, err);
+		goto retry;
+	}
+	if (ci->n_peers == 0) {
+		net_join(in->sock);
+		in->joined = 1;
+	}
+	in->r = vrrp_new(ci, &local, &inst_ops, in);
+	rc = vrrp_cfg(in->r);
+	in->view.name = rc->name;
+	in->view.ifname = rc->ifname;
+	in->view.ifindex = ifindex;
+	in->view.vrid = rc->vrid;
+	in->view.version = (uint8_t)rc->version;
+	in->view.family = rc->family;
+	in->view.priority = rc->priority;
+	in->view.advert_int_cs = rc->advert_int_cs;
+	in->view.vips = rc->vips;
+	in->view.n_vips = rc->n_vips;
+	in->view.garp_repeat = rc->garp_repeat;
+	in->view.garp_refresh_cs = rc->garp_refresh_cs;
+	in->t[VRRP_T_ADVER] = ev_timer_new(adver_cb, in);
+	in->t[VRRP_T_MDOWN] = ev_timer_new(mdown_cb, in);
+	actions_attach(in);
+	in->started = 1;
+	log_info("%s: starting on %s (vrid %u, v%d, priority %d, %s)",
+	    ci->name, ci->ifname, ci->vrid, ci->version, ci->priority,
+	    ci->n_peers > 0 ? "unicast" : "multicast");
+	vrrp_startup(in->r, ev_now_us());
+	return;
+retry:
+	if (!ev_timer_pending(in->t_retry)) {
+		log_warnx("%s: interface %s missing or without an IPv4 "
+		    "address; retrying every %d s", ci->name, ci->ifname,
+		    INST_RETRY_US / 1000000);
+	}
+	ev_timer_arm(in->t_retry, INST_RETRY_US);
+}
+
+static struct inst *
+inst_new(struct cfg_instance *ci)
+{
+	struct inst *in;
+
+	in = xcalloc(1, sizeof(*in));
+	in->ci = ci;
+	in->t_retry = ev_timer_new(retry_cb, in);
+	TAILQ_INSERT_TAIL(&insts, in, entry);
+	inst_try_start(in);
+	return in;
+}
+
+static void
+inst_stop(struct inst *in, const char *why)
+{
+	size_t i;
+
+	TAILQ_REMOVE(&insts, in, entry);
+	ev_timer_free(in->t_retry);
+	if (in->started) {
+		vrrp_shutdown(in->r, ev_now_us(), why);
+		actions_detach(in);
+		for (i = 0; i < VRRP_T_MAX; i++)
+			ev_timer_free(in->t[i]);
+		if (in->joined)
+			net_leave(in->sock);
+		net_put(in->sock);
+		vrrp_free(in->r);
+	}
+	free(in);
+}
+
+int
+daemon_start(struct cfg *c)
+{
+	struct cfg_instance *ci;
+
+	running = c;
+	plug_set_global(&c->global);
+	plug_set_count_hook(count_hook);
+	TAILQ_FOREACH(ci, &c->instances, entry)
+		inst_new(ci);
+	return 0;
+}
+
+void
+daemon_stop(void)
+{
+	struct inst *in;
+
+	while ((in = TAILQ_FIRST(&insts)) != NULL)
+		inst_stop(in, "shutdown");
+	cfg_free(running);
+	running = NULL;
+}
+
+static struct inst *
+inst_find(const char *name)
+{
+	struct inst *in;
+
+	TAILQ_FOREACH(in, &insts, entry)
+		if (strcmp(in->ci->name, name) == 0)
+			return in;
+	return NULL;
+}
+
+int
+daemon_reload(const char *path)
+{
+	struct cfg *nc;
+	struct cfg_instance *ci, *nci, *next;
+	struct inst *in, *tmp;
+	char *errs = NULL, *line, *save = NULL;
+	size_t errlen = 0;
+	FILE *ef;
+	int kept = 0, changed = 0, added = 0, removed = 0;
+
+	if ((ef = open_memstream(&errs, &errlen)) == NULL)
+		fatal("open_memstream");
+	nc = cfg_load(path, ef);
+	fclose(ef);
+	if (nc == NULL) {
+		log_warnx("reload: %s refused, the running configuration "
+		    "stays in place:", path);
+		for (line = strtok_r(errs, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			log_warnx("reload: %s", line);
+		free(errs);
+		plug_set_global(&running->global);
+		return -1;
+	}
+	free(errs);
+
+	/* Removed or changed instances stop (changed ones restart below). */
+	TAILQ_FOREACH_SAFE(in, &insts, entry, tmp) {
+		nci = cfg_instance_find(nc, in->ci->name);
+		if (nci != NULL && strcmp(nci->signature,
+		    in->ci->signature) == 0)
+			continue;
+		if (nci == NULL)
+			removed++;
+		inst_stop(in, nci == NULL ? "removed by reload" :
+		    "changed by reload");
+	}
+	/*
+	 * Unchanged instances keep their router and their cfg_instance
+	 * (plugins may hold pointers into it): move the old one into the
+	 * new config in place of its twin.
+	 */
+	TAILQ_FOREACH_SAFE(nci, &nc->instances, entry, next) {
+		if ((in = inst_find(nci->name)) == NULL)
+			continue;
+		ci = in->ci;
+		TAILQ_REMOVE(&running->instances, ci, entry);
+		TAILQ_INSERT_BEFORE(nci, ci, entry);
+		TAILQ_REMOVE(&nc->instances, nci, entry);
+		cfg_instance_free(nci);
+		kept++;
+	}
+	TAILQ_FOREACH(ci, &nc->instances, entry) {
+		if (inst_find(ci->name) != NULL)
+			continue;
+		if (cfg_instance_find(running, ci->name) != NULL)
+			changed++;
+		else
+			added++;
+		inst_new(ci);
+	}
+	cfg_free(running);
+	running = nc;
+	plug_set_global(&nc->global);
+	log_notice("reload: %s applied (%d unchanged, %d changed, %d added, "
+	    "%d removed)", path, kept, changed, added, removed);
+	return 0;
+}
+
+void
+daemon_dump(void)
+{
+	const struct vrrp_stats *st;
+	const struct fipd_addr *m;
+	const uint64_t *nd = net_drops();
+	char a[INET6_ADDRSTRLEN];
+	struct inst *in;
+	size_t i;
+
+	TAILQ_FOREACH(in, &insts, entry) {
+		if (!in->started) {
+			log_notice("status %s: waiting for interface %s",
+			    in->ci->name, in->ci->ifname);
+			continue;
+		}
+		st = vrrp_stats(in->r);
+		m = vrrp_master(in->r);
+		log_notice("status %s: state %s priority %d/%d master %s "
+		    "sent %llu rcvd %llu transitions %llu", in->ci->name,
+		    vrrp_state_str(vrrp_state(in->r)), in->ci->priority,
+		    vrrp_effective_priority(in->r),
+		    m != NULL ? vpkt_addr_str(m, a, sizeof(a)) : "none",
+		    (unsigned long long)st->adverts_sent,
+		    (unsigned long long)st->adverts_rcvd,
+		    (unsigned long long)st->transitions);
+		for (i = 1; i < VPKT_DROP_MAX; i++)
+			if (st->drops[i] > 0)
+				log_notice("status %s: dropped %s %llu",
+				    in->ci->name,
+				    vpkt_drop_str((enum vpkt_drop)i),
+				    (unsigned long long)st->drops[i]);
+		for (i = 0; i < in->n_counters; i++)
+			log_notice("status %s: %s %llu", in->ci->name,
+			    in->counters[i].name,
+			    (unsigned long long)in->counters[i].value);
+	}
+	for (i = 1; i < VPKT_DROP_MAX; i++)
+		if (nd[i] > 0)
+			log_notice("status: dropped before demux %s %llu",
+			    vpkt_drop_str((enum vpkt_drop)i),
+			    (unsigned long long)nd[i]);
+}

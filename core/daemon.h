@@ -1,0 +1,63 @@
+/*
+ * The running daemon: instances bound to sockets, timers and action
+ * plugins (daemon.c), and the raw VRRP sockets (net.c).  Private to the
+ * fipd program.
+ */
+#ifndef FIPD_DAEMON_H
+#define FIPD_DAEMON_H
+
+#include "fipd.h"
+
+/* ------------------------------------------------------------ daemon.c */
+
+/*
+ * Take a validated config and start every instance.
+ * Returns: 0, or -1 (logged).
+ */
+int daemon_start(struct cfg *);
+/*
+ * Reload from path: validate first; on error keep everything running and
+ * log each error.  Unchanged instances keep their state and VIPs.
+ * Returns: 0 applied, -1 refused.
+ */
+int daemon_reload(const char *path);
+/* Graceful stop of every instance (priority 0, VIPs removed). */
+void daemon_stop(void);
+/* Log every instance's state and counters (SIGUSR1). */
+void daemon_dump(void);
+
+/* --------------------------------------------------------------- net.c */
+
+struct vsock;
+
+/*
+ * Called for each advert that passed vpkt_parse_ipv4: find the router
+ * for (socket's interface, vrid).  Returns NULL when none.
+ */
+typedef struct vrrp_router *net_lookup_fn(const char *ifname, uint8_t vrid,
+    void *arg);
+
+/*
+ * Get the shared raw IPv4 socket of an interface (opened on first use).
+ * Returns: the socket, or NULL with err filled.
+ */
+struct vsock *net_get(const char *ifname, net_lookup_fn *lookup, void *arg,
+    char *err, size_t errlen);
+/* Drop one reference; the last closes the socket. */
+void net_put(struct vsock *);
+/* Join / leave 224.0.0.18 on the interface (reference counted). */
+int net_join(struct vsock *);
+void net_leave(struct vsock *);
+/* Send one IPv4 datagram built with vpkt_build_ipv4(). */
+int net_send(struct vsock *, const uint8_t *pkt, size_t len,
+    const struct fipd_addr *dst);
+/* Drops counted before an instance could be found. */
+const uint64_t *net_drops(void);
+/*
+ * Primary IPv4 address and index of an interface, skipping the
+ * addresses in `skip` (our VIPs).  Returns: 0, or -1 if none.
+ */
+int net_if_primary(const char *ifname, const struct fipd_addr *skip,
+    size_t nskip, struct fipd_addr *out, unsigned int *ifindex);
+
+#endif /* FIPD_DAEMON_H */

@@ -1,0 +1,381 @@
+/*
+ * Plugin loader and registry.  A plugin is trusted only after its
+ * descriptor passed every check below; each refusal says exactly why.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "fipd.h"
+
+struct fipd_host {
+	struct plug *plug;
+};
+
+struct plug {
+	TAILQ_ENTRY(plug) entry;
+	char *path;
+	void *dl;
+	const struct fipd_plugin *desc;
+	struct fipd_host host;
+};
+TAILQ_HEAD(plug_list, plug);
+
+static struct plug_list plugs = TAILQ_HEAD_INITIALIZER(plugs);
+static const struct cfg_global *plug_global;
+static void (*plug_count_hook)(const char *, const char *);
+
+static void host_log(struct fipd_host *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* -------------------------------------------------------- host API */
+
+static void
+host_log(struct fipd_host *h, int level, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (level < LOG_ERR)
+		level = LOG_ERR;
+	if (level > LOG_DEBUG)
+		level = LOG_DEBUG;
+	log_emit(level, "%s: %s", h != NULL && h->plug != NULL ?
+	    h->plug->desc->name : "plugin", buf);
+}
+
+static struct fipd_timer *
+host_timer_new(struct fipd_host *h, fipd_timer_cb *cb, void *arg)
+{
+	return ev_timer_new(cb, arg);
+}
+
+static struct fipd_io *
+host_io_new(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
+{
+	return ev_io_new(fd, 0, cb, arg);
+}
+
+static struct fipd_io *
+host_io_new_write(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
+{
+	return ev_io_new(fd, 1, cb, arg);
+}
+
+static uint64_t
+host_now_us(struct fipd_host *h)
+{
+	return ev_now_us();
+}
+
+static void
+host_count(struct fipd_host *h, const char *instance, const char *counter)
+{
+	if (plug_count_hook != NULL && instance != NULL && counter != NULL)
+		plug_count_hook(instance, counter);
+}
+
+static void
+host_check_done(struct fipd_probe *p, enum fipd_check_result r,
+    const char *reason)
+{
+	/* Health checks arrive with their own issue; nothing to report to. */
+}
+
+static const char *
+host_global(struct fipd_host *h, const char *key)
+{
+	if (plug_global == NULL || key == NULL)
+		return NULL;
+	if (strcmp(key, "router_id") == 0)
+		return plug_global->router_id;
+	if (strcmp(key, "script_user") == 0)
+		return plug_global->script_user;
+	if (strcmp(key, "plugin_dir") == 0)
+		return plug_global->plugin_dir;
+	return NULL;
+}
+
+static const struct fipd_host_api host_api = {
+	.abi_version = FIPD_PLUGIN_ABI_VERSION,
+	.log = host_log,
+	.timer_new = host_timer_new,
+	.timer_arm = ev_timer_arm,
+	.timer_cancel = ev_timer_cancel,
+	.timer_free = ev_timer_free,
+	.io_new = host_io_new,
+	.io_new_write = host_io_new_write,
+	.io_free = ev_io_free,
+	.now_us = host_now_us,
+	.count = host_count,
+	.check_done = host_check_done,
+	.global = host_global,
+};
+
+const struct fipd_host_api *
+plug_api(void)
+{
+	return &host_api;
+}
+
+void
+plug_set_global(const struct cfg_global *g)
+{
+	plug_global = g;
+}
+
+void
+plug_set_count_hook(void (*fn)(const char *, const char *))
+{
+	plug_count_hook = fn;
+}
+
+/* ------------------------------------------------------------ loader */
+
+static int
+valid_ident(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL || *s == '\0')
+		return 0;
+	for (; *s != '\0'; s++, n++)
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && *s != '_')
+			return 0;
+	return n < 64;
+}
+
+/* Is the descriptor sane?  Returns NULL, or why not. */
+static const char *
+desc_problem(const struct fipd_plugin *d)
+{
+	size_t i;
+
+	if (d->magic != FIPD_PLUGIN_MAGIC)
+		return "bad magic (not a fipd plugin)";
+	if (d->abi_version != FIPD_PLUGIN_ABI_VERSION)
+		return NULL;	/* reported with the numbers by the caller */
+	if (!valid_ident(d->name))
+		return "invalid name (lower case letters, digits, _)";
+	for (i = 0; i < sizeof(d->reserved) / sizeof(d->reserved[0]); i++)
+		if (d->reserved[i] != NULL)
+			return "reserved fields are not NULL";
+	switch (d->kind) {
+	case FIPD_PLUGIN_ACTION:
+		if (d->action == NULL || d->action->transition == NULL)
+			return "action plugin without transition op";
+		if (d->check != NULL)
+			return "action plugin with check ops";
+		break;
+	case FIPD_PLUGIN_CHECK:
+		if (d->check == NULL || d->check->start == NULL ||
+		    d->check->conf_key == NULL)
+			return "check plugin without start/conf_key ops";
+		if (d->action != NULL)
+			return "check plugin with action ops";
+		if (!valid_ident(d->type))
+			return "check plugin without a valid type";
+		break;
+	default:
+		return "unknown kind";
+	}
+	return NULL;
+}
+
+static void
+plug_insert(struct plug *p)
+{
+	struct plug *o;
+
+	TAILQ_FOREACH(o, &plugs, entry)
+		if (o->desc->order > p->desc->order) {
+			TAILQ_INSERT_BEFORE(o, p, entry);
+			return;
+		}
+	TAILQ_INSERT_TAIL(&plugs, p, entry);
+}
+
+struct plug *
+plug_load_file(const char *path, char *err, size_t errlen)
+{
+	const struct fipd_plugin *d;
+	const char *why;
+	struct plug *p, *o;
+	void *dl;
+
+	TAILQ_FOREACH(o, &plugs, entry)
+		if (strcmp(o->path, path) == 0)
+			return o;
+	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, errlen, "cannot load %s: %s (check that the "
+		    "libraries it needs are installed)", path, dlerror());
+		return NULL;
+	}
+	d = dlsym(dl, FIPD_PLUGIN_SYMBOL);
+	if (d == NULL) {
+		snprintf(err, errlen, "%s: no symbol %s: not a fipd plugin",
+		    path, FIPD_PLUGIN_SYMBOL);
+		goto refuse;
+	}
+	if ((why = desc_problem(d)) != NULL) {
+		snprintf(err, errlen, "%s: refused: %s", path, why);
+		goto refuse;
+	}
+	if (d->abi_version != FIPD_PLUGIN_ABI_VERSION) {
+		snprintf(err, errlen, "%s: refused: plugin ABI version %u, "
+		    "this fipd speaks %u (rebuild the plugin)", path,
+		    d->abi_version, FIPD_PLUGIN_ABI_VERSION);
+		goto refuse;
+	}
+	TAILQ_FOREACH(o, &plugs, entry)
+		if (strcmp(o->desc->name, d->name) == 0) {
+			snprintf(err, errlen, "%s: refused: a plugin named "
+			    "'%s' is already loaded from %s", path, d->name,
+			    o->path);
+			goto refuse;
+		}
+	p = xcalloc(1, sizeof(*p));
+	p->path = xstrdup(path);
+	p->dl = dl;
+	p->desc = d;
+	p->host.plug = p;
+	if (d->init != NULL && d->init(&p->host, &host_api) != 0) {
+		snprintf(err, errlen, "%s: refused: init of '%s' failed",
+		    path, d->name);
+		free(p->path);
+		free(p);
+		goto refuse;
+	}
+	plug_insert(p);
+	log_debug("loaded plugin %s from %s", d->name, path);
+	return p;
+refuse:
+	dlclose(dl);
+	return NULL;
+}
+
+static int
+is_action_file(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+
+	return strncmp(de->d_name, "action_", 7) == 0 && n > 10 &&
+	    strcmp(de->d_name + n - 3, ".so") == 0;
+}
+
+int
+plug_load_actions(const char *dirs, char *err, size_t errlen)
+{
+	char *list, *dir, *save = NULL, path[PATH_MAX];
+	struct dirent **ents;
+	int n, i, rc = 0;
+
+	list = xstrdup(dirs);
+	for (dir = strtok_r(list, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		if ((n = scandir(dir, &ents, is_action_file, alphasort)) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir,
+			    ents[i]->d_name);
+			if (plug_load_file(path, err, errlen) == NULL)
+				rc = -1;
+			free(ents[i]);
+		}
+		free(ents);
+	}
+	free(list);
+	return rc;
+}
+
+struct plug *
+plug_check_type(const char *dirs, const char *type, char *err,
+    size_t errlen)
+{
+	char *list, *dir, *save = NULL, path[PATH_MAX];
+	struct plug *p;
+
+	if (!valid_ident(type)) {
+		snprintf(err, errlen, "invalid check type '%s'", type);
+		return NULL;
+	}
+	TAILQ_FOREACH(p, &plugs, entry)
+		if (p->desc->kind == FIPD_PLUGIN_CHECK &&
+		    strcmp(p->desc->type, type) == 0)
+			return p;
+	snprintf(err, errlen, "no plugin check_%s.so in %s", type, dirs);
+	list = xstrdup(dirs);
+	for (dir = strtok_r(list, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		snprintf(path, sizeof(path), "%s/check_%s.so", dir, type);
+		if (access(path, F_OK) == -1)
+			continue;
+		p = plug_load_file(path, err, errlen);
+		if (p != NULL && (p->desc->kind != FIPD_PLUGIN_CHECK ||
+		    strcmp(p->desc->type, type) != 0)) {
+			snprintf(err, errlen, "%s is not the check plugin "
+			    "for type '%s'", path, type);
+			p = NULL;
+		}
+		break;
+	}
+	free(list);
+	return p;
+}
+
+struct plug *
+plug_next_action(struct plug *prev)
+{
+	struct plug *p;
+
+	p = prev == NULL ? TAILQ_FIRST(&plugs) : TAILQ_NEXT(prev, entry);
+	while (p != NULL && p->desc->kind != FIPD_PLUGIN_ACTION)
+		p = TAILQ_NEXT(p, entry);
+	return p;
+}
+
+const struct fipd_plugin *
+plug_desc(struct plug *p)
+{
+	return p->desc;
+}
+
+struct fipd_host *
+plug_host(struct plug *p)
+{
+	return &p->host;
+}
+
+const char *
+plug_name(struct plug *p)
+{
+	return p->desc->name;
+}
+
+void
+plug_unload_all(void)
+{
+	struct plug *p;
+
+	while ((p = TAILQ_FIRST(&plugs)) != NULL) {
+		TAILQ_REMOVE(&plugs, p, entry);
+		if (p->desc->fini != NULL)
+			p->desc->fini();
+		dlclose(p->dl);
+		free(p->path);
+		free(p);
+	}
+}

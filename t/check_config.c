@@ -1,0 +1,372 @@
+/*
+ * Config loader: good configs load with the right values; every bad
+ * input is refused with FILE:LINE and nothing is half-applied.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_fipd.h"
+#include "fipd.h"
+
+static char *errbuf;
+
+/* Load text as "t.conf"; errors land in errbuf. */
+static struct cfg *
+load(const char *text)
+{
+	size_t len = 0;
+	FILE *f;
+	struct cfg *c;
+
+	free(errbuf);
+	errbuf = NULL;
+	f = open_memstream(&errbuf, &len);
+	ck_assert_ptr_nonnull(f);
+	c = cfg_load_string(text, "t.conf", f);
+	fclose(f);
+	return c;
+}
+
+/* The config must be refused with `want` (e.g. "t.conf:4: priority"). */
+static void
+refused(const char *text, const char *want)
+{
+	struct cfg *c = load(text);
+
+	if (c != NULL) {
+		cfg_free(c);
+		ck_abort_msg("accepted, expected error '%s'", want);
+	}
+	ck_assert_msg(strstr(errbuf, want) != NULL,
+	    "expected '%s' in errors:\n%s", want, errbuf);
+}
+
+#define INST "[instance VI_1]\n" \
+	"interface = eth0\n" \
+	"virtual_router_id = 50\n" \
+	"virtual_ipaddress = 192.0.2.100\n"
+
+START_TEST(cfg_wiki_example)
+{
+	struct cfg *c;
+	struct cfg_instance *ci;
+	char a[64];
+
+	c = load("[global]\n"
+	    "router_id = web-srv-1\n"
+	    "\n"
+	    "[instance VI_1]\n"
+	    "state = MASTER\n"
+	    "interface = ens3\n"
+	    "virtual_router_id = 50\n"
+	    "priority = 100\n"
+	    "version = 2\n"
+	    "advert_int = 1\n"
+	    "auth_pass = EcbCp2b1\n"
+	    "virtual_ipaddress = 192.0.2.100/32\n"
+	    "unicast_peer = 192.0.2.2\n");
+	ck_assert_msg(c != NULL, "errors: %s", errbuf);
+	ck_assert_str_eq(c->global.router_id, "web-srv-1");
+	ci = cfg_instance_find(c, "VI_1");
+	ck_assert_ptr_nonnull(ci);
+	ck_assert_int_eq(ci->line, 4);
+	ck_assert_str_eq(ci->ifname, "ens3");
+	ck_assert_int_eq(ci->vrid, 50);
+	ck_assert_int_eq(ci->priority, 100);
+	ck_assert_int_eq(ci->start_master, 1);
+	ck_assert_int_eq(ci->version, 2);
+	ck_assert_uint_eq(ci->advert_int_cs, 100);
+	ck_assert_str_eq(ci->auth_pass, "EcbCp2b1");
+	ck_assert_uint_eq(ci->n_vips, 1);
+	ck_assert_str_eq(vpkt_addr_str(&ci->vips[0], a, sizeof(a)),
+	    "192.0.2.100");
+	ck_assert_int_eq(ci->vips[0].prefixlen, 32);
+	ck_assert_uint_eq(ci->n_peers, 1);
+	ck_assert_int_eq(ci->preempt, 1);
+	ck_assert_uint_eq(ci->garp_repeat, 3);
+	ck_assert_int_eq(ci->strict_ttl, 1);
+	ck_assert_ptr_nonnull(ci->signature);
+	cfg_free(c);
+}
+END_TEST
+
+START_TEST(cfg_defaults_and_decimals)
+{
+	struct cfg *c;
+	struct cfg_instance *ci;
+
+	c = load(INST "advert_int = 0.05\n"
+	    "preempt = no\n"
+	    "preempt_delay = 2.5\n"
+	    "garp_refresh = 30\n"
+	    "checksum_mode = rfc9568\n"
+	    "virtual_ipaddress = 192.0.2.101/24\n");
+	ck_assert_msg(c != NULL, "errors: %s", errbuf);
+	ci = TAILQ_FIRST(&c->instances);
+	ck_assert_int_eq(ci->version, 3);
+	ck_assert_int_eq(ci->priority, 100);
+	ck_assert_int_eq(ci->start_master, 0);
+	ck_assert_uint_eq(ci->advert_int_cs, 5);
+	ck_assert_int_eq(ci->preempt, 0);
+	ck_assert_uint_eq(ci->preempt_delay_cs, 250);
+	ck_assert_uint_eq(ci->garp_refresh_cs, 3000);
+	ck_assert_int_eq(ci->csum_tx, VPKT_CSUM_RFC9568);
+	ck_assert_uint_eq(ci->n_vips, 2);
+	ck_assert_int_eq(ci->vips[1].prefixlen, 24);
+	ck_assert_str_eq(c->global.script_user, "nobody");
+	cfg_free(c);
+}
+END_TEST
+
+START_TEST(cfg_global_keys)
+{
+	struct cfg *c;
+
+	c = load("[global]\n"
+	    "router_id = r1\n"
+	    "control_socket = /tmp/x.sock\n"
+	    "script_user = root\n"
+	    "metrics_listen = 127.0.0.1:9650\n"
+	    INST);
+	ck_assert_msg(c != NULL, "errors: %s", errbuf);
+	ck_assert_str_eq(c->global.control_socket, "/tmp/x.sock");
+	ck_assert_str_eq(c->global.metrics_listen, "127.0.0.1:9650");
+	cfg_free(c);
+	c = load("[global]\nmetrics_listen = [::1]:9650\n" INST);
+	ck_assert_msg(c != NULL, "errors: %s", errbuf);
+	cfg_free(c);
+	refused("[global]\nmetrics_listen = 127.0.0.1\n" INST,
+	    "t.conf:2: metrics_listen");
+	refused("[global]\nmetrics_listen = 127.0.0.1:70000\n" INST,
+	    "t.conf:2: metrics_listen");
+	refused("[global]\ncontrol_socket = relative.sock\n" INST,
+	    "t.conf:2: control_socket");
+	refused("[global]\nscript_user = no-such-user-fipd\n" INST,
+	    "t.conf:2: script_user: no such user");
+	refused("[global]\nplugin_dir = /nonexistent/fipd\n" INST,
+	    "t.conf:2: plugin_dir");
+	refused("[global]\nrouter_id = a b\n" INST, "t.conf:2: router_id");
+	refused("[global]\ncolour = blue\n" INST,
+	    "t.conf:2: unknown key 'colour' in [global]");
+}
+END_TEST
+
+/* Each bad value names its file and line. */
+START_TEST(cfg_errors_have_lines)
+{
+	refused(INST "bogus = 1\n",
+	    "t.conf:5: unknown key 'bogus' in [instance VI_1]");
+	refused(INST "priority = 0\n", "t.conf:5: priority");
+	refused(INST "priority = 256\n", "t.conf:5: priority");
+	refused(INST "priority = 10x\n", "t.conf:5: priority");
+	refused(INST "priority = -5\n", "t.conf:5: priority");
+	refused("[instance VI_1]\ninterface = eth0\nvirtual_router_id = 0\n"
+	    "virtual_ipaddress = 192.0.2.100\n", "t.conf:3: virtual_router_id");
+	refused("[instance VI_1]\ninterface = eth0\nvirtual_router_id = 256\n"
+	    "virtual_ipaddress = 192.0.2.100\n", "t.conf:3: virtual_router_id");
+	refused(INST "state = LEADER\n", "t.conf:5: state");
+	refused(INST "version = 4\n", "t.conf:5: version");
+	refused(INST "advert_int = 0\n", "t.conf:5: advert_int");
+	refused(INST "advert_int = 0.001\n", "t.conf:5: advert_int");
+	refused(INST "advert_int = 41\n", "t.conf:5: advert_int");
+	refused(INST "advert_int = 1s\n", "t.conf:5: advert_int");
+	refused(INST "preempt = maybe\n", "t.conf:5: preempt");
+	refused(INST "virtual_ipaddress = 192.0.2.300\n",
+	    "t.conf:5: virtual_ipaddress");
+	refused(INST "virtual_ipaddress = 192.0.2.101/33\n",
+	    "t.conf:5: virtual_ipaddress");
+	refused(INST "virtual_ipaddress = 192.0.2.100\n",
+	    "t.conf:5: virtual_ipaddress: 192.0.2.100 listed twice");
+	refused(INST "unicast_peer = peer1\n", "t.conf:5: unicast_peer");
+	refused(INST "garp_repeat = 1000\n", "t.conf:5: garp_repeat");
+	refused(INST "checksum_mode = sum\n", "t.conf:5: checksum_mode");
+	refused(INST "interface = eth1\n",
+	    "t.conf:5: duplicate key 'interface' (first at line 2)");
+	refused(INST "this line is wrong\n", "t.conf:5: syntax error");
+	refused(INST "[instance VI_1\n", "t.conf:5: section header");
+	refused("interface = eth0\n" INST, "t.conf:1: key 'interface' outside");
+	refused(INST "[vrrp x]\na = b\n", "t.conf:5: unknown section [vrrp x]");
+	refused(INST INST, "t.conf:5: duplicate section [instance VI_1]");
+	refused("[global]\n", "no [instance NAME] section");
+}
+END_TEST
+
+/* Rules across keys: CONFORMANCE 8, 9, 82, 83; duplicate VRIDs; families. */
+START_TEST(cfg_cross_key_rules)
+{
+	/* 82: v2 carries whole seconds. */
+	refused(INST "version = 2\nadvert_int = 0.5\n",
+	    "t.conf:6: advert_int: VRRPv2 carries whole seconds");
+	refused(INST "version = 2\nadvert_int = 1.5\n",
+	    "t.conf:6: advert_int: VRRPv2");
+	/* 83: no authentication in v3. */
+	refused(INST "auth_pass = secret\n",
+	    "t.conf:5: auth_pass: VRRPv3 has no authentication");
+	refused(INST "version = 2\nauth_pass = 123456789\n",
+	    "t.conf:6: auth_pass");
+	/* mixed families */
+	refused(INST "virtual_ipaddress = 2001:db8::1\n",
+	    "t.conf:5: virtual_ipaddress: 2001:db8::1 mixes IPv4 and IPv6");
+	refused(INST "unicast_peer = 2001:db8::2\n",
+	    "t.conf:5: unicast_peer: address family");
+	/* required keys */
+	refused("[instance VI_1]\ninterface = eth0\n"
+	    "virtual_ipaddress = 192.0.2.100\n",
+	    "t.conf:1: [instance VI_1]: missing 'virtual_router_id'");
+	refused("[instance VI_1]\nvirtual_router_id = 5\n"
+	    "virtual_ipaddress = 192.0.2.100\n",
+	    "t.conf:1: [instance VI_1]: missing 'interface'");
+	refused("[instance VI_1]\nvirtual_router_id = 5\ninterface = eth0\n",
+	    "t.conf:1: [instance VI_1]: missing 'virtual_ipaddress'");
+	/* the same VRID twice on one interface */
+	refused(INST "\n[instance VI_2]\ninterface = eth0\n"
+	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.101\n",
+	    "t.conf:8: virtual_router_id 50 is already used on eth0 by "
+	    "[instance VI_1] (line 1)");
+	/* unicast_src_ip without peers */
+	refused(INST "unicast_src_ip = 192.0.2.1\n",
+	    "t.conf:5: unicast_src_ip");
+	/* an unknown check */
+	refused(INST "track_check = nginx\n",
+	    "t.conf:5: track_check: no [check nginx] section");
+	/* a check type without a plugin */
+	refused("[check web]\ntype = nosuchtype\n" INST,
+	    "t.conf:2: type: no plugin check_nosuchtype.so");
+	refused("[check web]\ninterval = 1\n" INST,
+	    "t.conf:1: [check web]: missing 'type'");
+}
+END_TEST
+
+/* Same VRID on two interfaces, or on one interface per family, is fine. */
+START_TEST(cfg_same_vrid_other_interface)
+{
+	struct cfg *c;
+
+	c = load(INST "\n[instance VI_2]\ninterface = eth1\n"
+	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.101\n");
+	ck_assert_msg(c != NULL, "errors: %s", errbuf);
+	cfg_free(c);
+}
+END_TEST
+
+/* All errors are reported, not just the first. */
+START_TEST(cfg_all_errors_reported)
+{
+	refused(INST "priority = 0\nversion = 9\nbogus = 1\n",
+	    "t.conf:5: priority");
+	ck_assert_ptr_nonnull(strstr(errbuf, "t.conf:6: version"));
+	ck_assert_ptr_nonnull(strstr(errbuf, "t.conf:7: unknown key"));
+}
+END_TEST
+
+/* Comments, blank lines, indentation and CRLF do not confuse lines. */
+START_TEST(cfg_lines_comments_indent)
+{
+	struct cfg *c;
+
+	c = load("; comment\r\n"
+	    "# another\r\n"
+	    "\r\n"
+	    "[instance VI_1]\r\n"
+	    "  interface = eth0   ; inline comment\r\n"
+	    "  virtual_router_id = 50\r\n"
+	    "  virtual_ipaddress = 192.0.2.100\r\n");
+	ck_assert_msg(c != NULL, "errors: %s", errbuf);
+	ck_assert_str_eq(TAILQ_FIRST(&c->instances)->ifname, "eth0");
+	ck_assert_int_eq(TAILQ_FIRST(&c->instances)->line, 4);
+	cfg_free(c);
+	refused("\n\n[instance VI_1]\n  interface = eth0\n"
+	    "  virtual_router_id = 50\n  virtual_ipaddress = 192.0.2.100\n"
+	    "    priority = zero\n", "t.conf:7: priority");
+}
+END_TEST
+
+/* An over-long line is an error, not silently split. */
+START_TEST(cfg_long_line)
+{
+	char *text;
+	size_t n = 10000;
+
+	text = malloc(n + 200);
+	ck_assert_ptr_nonnull(text);
+	strcpy(text, INST "auth_pass = ");
+	memset(text + strlen(text), 'x', n);
+	strcpy(text + strlen(INST "auth_pass = ") + n, "\n");
+	refused(text, "t.conf:5: line longer than");
+	free(text);
+}
+END_TEST
+
+/* The shipped configs load. */
+START_TEST(cfg_shipped_files)
+{
+	static const char *const files[] = {
+		TEST_SRCDIR "/etc/fipd.conf",
+		TEST_SRCDIR "/etc/examples/web-srv-1.conf",
+		TEST_SRCDIR "/etc/examples/web-srv-2.conf",
+	};
+	size_t i;
+	struct cfg *c;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		c = cfg_load(files[i], stderr);
+		ck_assert_msg(c != NULL, "%s refused", files[i]);
+		cfg_free(c);
+	}
+	ck_assert_ptr_null(cfg_load("/nonexistent/fipd.conf", NULL));
+}
+END_TEST
+
+/* Signatures tell changed sections from unchanged ones (reload). */
+START_TEST(cfg_signatures)
+{
+	struct cfg *a, *b;
+
+	a = load(INST "priority = 100\n");
+	b = load("; a comment moves lines\n" INST "priority = 100\n");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_str_eq(TAILQ_FIRST(&a->instances)->signature,
+	    TAILQ_FIRST(&b->instances)->signature);
+	cfg_free(b);
+	b = load(INST "priority = 101\n");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_str_ne(TAILQ_FIRST(&a->instances)->signature,
+	    TAILQ_FIRST(&b->instances)->signature);
+	cfg_free(a);
+	cfg_free(b);
+}
+END_TEST
+
+static void
+teardown(void)
+{
+	free(errbuf);
+	errbuf = NULL;
+}
+
+Suite *
+suite_config(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("load");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, cfg_wiki_example);
+	tcase_add_test(tc, cfg_defaults_and_decimals);
+	tcase_add_test(tc, cfg_global_keys);
+	tcase_add_test(tc, cfg_errors_have_lines);
+	tcase_add_test(tc, cfg_cross_key_rules);
+	tcase_add_test(tc, cfg_same_vrid_other_interface);
+	tcase_add_test(tc, cfg_all_errors_reported);
+	tcase_add_test(tc, cfg_lines_comments_indent);
+	tcase_add_test(tc, cfg_long_line);
+	tcase_add_test(tc, cfg_shipped_files);
+	tcase_add_test(tc, cfg_signatures);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,137 @@
+/*
+ * Plugin loader: a sane plugin loads; every malformed one is refused
+ * with a reason that says why (CONFORMANCE-independent, DESIGN.md 5).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_fipd.h"
+#include "fipd.h"
+
+static char err[1024];
+
+static struct plug *
+load(const char *file)
+{
+	char path[1024];
+
+	err[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", TEST_PLUGIN_DIR, file);
+	return plug_load_file(path, err, sizeof(err));
+}
+
+START_TEST(plug_refuses_bad_abi)
+{
+	ck_assert_ptr_null(load("bad_abi.so"));
+	ck_assert_msg(strstr(err, "plugin ABI version 2, this fipd speaks 1")
+	    != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(plug_refuses_bad_magic)
+{
+	ck_assert_ptr_null(load("bad_magic.so"));
+	ck_assert_msg(strstr(err, "bad magic") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(plug_refuses_missing_symbol)
+{
+	ck_assert_ptr_null(load("no_symbol.so"));
+	ck_assert_msg(strstr(err, "no symbol fipd_plugin_info") != NULL, "%s",
+	    err);
+}
+END_TEST
+
+START_TEST(plug_refuses_unloadable)
+{
+	ck_assert_ptr_null(load("does_not_exist.so"));
+	ck_assert_msg(strstr(err, "cannot load") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(plug_loads_good_and_refuses_duplicate)
+{
+	struct plug *p, *q;
+
+	p = load("check_dummy.so");
+	ck_assert_msg(p != NULL, "%s", err);
+	ck_assert_str_eq(plug_name(p), "check_dummy");
+	ck_assert_int_eq(plug_desc(p)->kind, FIPD_PLUGIN_CHECK);
+	/* Loading the same file again returns the same plugin. */
+	q = load("check_dummy.so");
+	ck_assert_ptr_eq(p, q);
+	/* Another file with the same name is refused. */
+	ck_assert_ptr_null(load("dup_name.so"));
+	ck_assert_msg(strstr(err, "already loaded") != NULL, "%s", err);
+	/* `type = dummy` finds it. */
+	ck_assert_ptr_eq(plug_check_type(TEST_PLUGIN_DIR, "dummy", err,
+	    sizeof(err)), p);
+	ck_assert_ptr_null(plug_check_type(TEST_PLUGIN_DIR, "../x", err,
+	    sizeof(err)));
+	plug_unload_all();
+}
+END_TEST
+
+/* A check section is configured through its plugin's own keys. */
+START_TEST(plug_check_section_keys)
+{
+	struct cfg *c;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	static const char good[] =
+	    "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	    "[check web]\ntype = dummy\nanswer = up\ninterval = 0.5\n"
+	    "fall = 3\nweight = -60\n"
+	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"
+	    "virtual_ipaddress = 192.0.2.100\ntrack_check = web\n";
+	static const char bad[] =
+	    "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	    "[check web]\ntype = dummy\nanswer = maybe\ncolour = red\n"
+	    "weight = -300\n"
+	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"
+	    "virtual_ipaddress = 192.0.2.100\n";
+
+	c = cfg_load_string(good, "p.conf", stderr);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(TAILQ_FIRST(&c->checks)->interval_cs, 50);
+	ck_assert_uint_eq(TAILQ_FIRST(&c->checks)->timeout_cs, 50);
+	ck_assert_uint_eq(TAILQ_FIRST(&c->checks)->fall, 3);
+	ck_assert_int_eq(TAILQ_FIRST(&c->checks)->weight, -60);
+	cfg_free(c);
+
+	f = open_memstream(&buf, &len);
+	c = cfg_load_string(bad, "p.conf", f);
+	fclose(f);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(buf, "p.conf:5: answer: expected up or down") !=
+	    NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "p.conf:6: unknown key 'colour' in [check "
+	    "web] (type dummy)") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "p.conf:7: weight") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "p.conf:3: [check web]: missing 'answer'")
+	    != NULL, "%s", buf);
+	free(buf);
+	plug_unload_all();
+}
+END_TEST
+
+Suite *
+suite_plugin(void)
+{
+	Suite *s = suite_create("plugin");
+	TCase *tc = tcase_create("loader");
+
+	tcase_add_test(tc, plug_refuses_bad_abi);
+	tcase_add_test(tc, plug_refuses_bad_magic);
+	tcase_add_test(tc, plug_refuses_missing_symbol);
+	tcase_add_test(tc, plug_refuses_unloadable);
+	tcase_add_test(tc, plug_loads_good_and_refuses_duplicate);
+	tcase_add_test(tc, plug_check_section_keys);
+	suite_add_tcase(s, tc);
+	return s;
+}
