@@ -40,6 +40,7 @@ struct inst {
 	struct inst_counter counters[INST_MAX_COUNTERS];
 	size_t n_counters;
 	int started;
+	struct log_limit ll_send;
 };
 TAILQ_HEAD(inst_list, inst);
 
@@ -75,7 +76,8 @@ op_send(struct vrrp_router *r, void *arg, int priority)
 		if ((len = vpkt_build_ipv4(buf, sizeof(buf), &p)) == -1)
 			fatalx("%s: %s: cannot build advert", __func__,
 			    ci->name);
-		if (net_send(in->sock, buf, (size_t)len, dst) == -1)
+		if (net_send(in->sock, buf, (size_t)len, dst) == -1 &&
+		    log_limit_ok(&in->ll_send, ev_now_us()))
 			log_warn("%s: send advert to %s", ci->name,
 			    vpkt_addr_str(dst, a, sizeof(a)));
 	}
@@ -309,6 +311,8 @@ inst_new(struct cfg_instance *ci)
 
 	in = xcalloc(1, sizeof(*in));
 	in->ci = ci;
+	in->ll_send.period_s = 60;
+	in->ll_send.burst = 3;
 	in->t_retry = ev_timer_new(retry_cb, in);
 	TAILQ_INSERT_TAIL(&insts, in, entry);
 	inst_try_start(in);
