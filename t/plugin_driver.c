@@ -1,0 +1,695 @@
+/*
+ * plugin_driver: run action plugins outside the daemon, for tests.
+ *
+ *   plugin_driver [-i ifname] [-n name] [-v vip]... [-r garp_repeat]
+ *       [-R garp_refresh_cs] [-a advert_int_cs] -p plugin.so [-p ...]
+ *       command...
+ *   plugin_driver capture ifname seconds
+ *
+ * Commands: master, backup, fault, stop (transition to STOP, then
+ * detach), reconcile, lowerprio (FIPD_EV_RX_LOWER_PRIO), sleep SECONDS
+ * (run the event loop), block SECONDS (stall without running the loop, so
+ * that netlink events pile up).  When the script ends the plugins are
+ * stopped and detached if they are not yet.
+ *
+ * The host API is a small fake: logs go to stderr as "plugin: LEVEL: msg",
+ * counters to stdout as "COUNT instance counter", and timers and fd
+ * watches run on a poll() loop.
+ *
+ * capture prints every ARP frame and ICMPv6 Neighbor Advertisement seen
+ * on ifname for the given time, one line each, after a line "READY".
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/icmp6.h>
+#include <netinet/in.h>
+#include <netinet/ip6.h>
+#include <netpacket/packet.h>
+#include <arpa/inet.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fipd/plugin.h"
+
+#define DRV_MAX_PLUGINS	8
+#define DRV_MAX_VIPS	64
+#define DRV_MAX_IO	64
+
+struct fipd_host {
+	const char		*name;
+};
+
+struct fipd_timer {
+	TAILQ_ENTRY(fipd_timer)	 entry;
+	fipd_timer_cb		*cb;
+	void			*arg;
+	int			 armed;
+	uint64_t		 due;
+};
+
+struct fipd_io {
+	TAILQ_ENTRY(fipd_io)	 entry;
+	int			 fd;
+	short			 events;
+	fipd_io_cb		*cb;
+	void			*arg;
+	uint64_t		 id;
+};
+
+struct drv_plugin {
+	void			*dl;
+	const struct fipd_plugin *info;
+	struct fipd_host	 host;
+	void			*ictx;
+	int			 attached;
+};
+
+static TAILQ_HEAD(, fipd_timer)	 drv_timers =
+    TAILQ_HEAD_INITIALIZER(drv_timers);
+static TAILQ_HEAD(, fipd_io)	 drv_ios = TAILQ_HEAD_INITIALIZER(drv_ios);
+static uint64_t			 drv_io_seq;
+
+static void	 usage(void) __attribute__((noreturn));
+static uint64_t	 drv_now(void);
+static void	 drv_log(struct fipd_host *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static struct fipd_timer *drv_timer_new(struct fipd_host *, fipd_timer_cb *,
+		    void *);
+static void	 drv_timer_arm(struct fipd_timer *, uint64_t);
+static void	 drv_timer_cancel(struct fipd_timer *);
+static void	 drv_timer_free(struct fipd_timer *);
+static struct fipd_io *drv_io_add(int, short, fipd_io_cb *, void *);
+static struct fipd_io *drv_io_new(struct fipd_host *, int, fipd_io_cb *,
+		    void *);
+static struct fipd_io *drv_io_new_write(struct fipd_host *, int,
+		    fipd_io_cb *, void *);
+static void	 drv_io_free(struct fipd_io *);
+static uint64_t	 drv_now_us(struct fipd_host *);
+static void	 drv_count(struct fipd_host *, const char *, const char *);
+static void	 drv_check_done(struct fipd_probe *, enum fipd_check_result,
+		    const char *);
+static const char *drv_global(struct fipd_host *, const char *);
+static void	 drv_run(uint64_t);
+static void	 drv_block(double);
+static int	 drv_parse_vip(const char *, struct fipd_addr *);
+static int	 drv_capture(const char *, const char *);
+static void	 drv_print_frame(const uint8_t *, size_t);
+
+static const struct fipd_host_api drv_api = {
+	.abi_version = FIPD_PLUGIN_ABI_VERSION,
+	.log = drv_log,
+	.timer_new = drv_timer_new,
+	.timer_arm = drv_timer_arm,
+	.timer_cancel = drv_timer_cancel,
+	.timer_free = drv_timer_free,
+	.io_new = drv_io_new,
+	.io_new_write = drv_io_new_write,
+	.io_free = drv_io_free,
+	.now_us = drv_now_us,
+	.count = drv_count,
+	.check_done = drv_check_done,
+	.global = drv_global,
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: plugin_driver [-i ifname] [-n name] "
+	    "[-v vip]... [-r garp_repeat]\n"
+	    "           [-R garp_refresh_cs] [-a advert_int_cs] "
+	    "-p plugin.so... command...\n"
+	    "       plugin_driver capture ifname seconds\n");
+	exit(2);
+}
+
+static uint64_t
+drv_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+static void
+drv_log(struct fipd_host *h, int level, const char *fmt, ...)
+{
+	static const char *const names[] = {
+		"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO",
+		"DEBUG"
+	};
+	va_list		 ap;
+
+	fprintf(stderr, "%s: %s: ", h->name,
+	    level >= 0 && level <= 7 ? names[level] : "?");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static struct fipd_timer *
+drv_timer_new(struct fipd_host *h, fipd_timer_cb *cb, void *arg)
+{
+	struct fipd_timer *t;
+
+	(void)h;
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return (NULL);
+	t->cb = cb;
+	t->arg = arg;
+	TAILQ_INSERT_TAIL(&drv_timers, t, entry);
+	return (t);
+}
+
+static void
+drv_timer_arm(struct fipd_timer *t, uint64_t delay_us)
+{
+	t->armed = 1;
+	t->due = drv_now() + delay_us;
+}
+
+static void
+drv_timer_cancel(struct fipd_timer *t)
+{
+	if (t != NULL)
+		t->armed = 0;
+}
+
+static void
+drv_timer_free(struct fipd_timer *t)
+{
+	if (t == NULL)
+		return;
+	TAILQ_REMOVE(&drv_timers, t, entry);
+	free(t);
+}
+
+static struct fipd_io *
+drv_io_add(int fd, short events, fipd_io_cb *cb, void *arg)
+{
+	struct fipd_io	*io;
+
+	if ((io = calloc(1, sizeof(*io))) == NULL)
+		return (NULL);
+	io->fd = fd;
+	io->events = events;
+	io->cb = cb;
+	io->arg = arg;
+	io->id = ++drv_io_seq;
+	TAILQ_INSERT_TAIL(&drv_ios, io, entry);
+	return (io);
+}
+
+static struct fipd_io *
+drv_io_new(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
+{
+	(void)h;
+	return (drv_io_add(fd, POLLIN, cb, arg));
+}
+
+static struct fipd_io *
+drv_io_new_write(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
+{
+	(void)h;
+	return (drv_io_add(fd, POLLOUT, cb, arg));
+}
+
+static void
+drv_io_free(struct fipd_io *io)
+{
+	if (io == NULL)
+		return;
+	TAILQ_REMOVE(&drv_ios, io, entry);
+	free(io);
+}
+
+static uint64_t
+drv_now_us(struct fipd_host *h)
+{
+	(void)h;
+	return (drv_now());
+}
+
+static void
+drv_count(struct fipd_host *h, const char *instance, const char *counter)
+{
+	(void)h;
+	printf("COUNT %s %s\n", instance, counter);
+	fflush(stdout);
+}
+
+static void
+drv_check_done(struct fipd_probe *p, enum fipd_check_result r,
+    const char *reason)
+{
+	(void)p;
+	(void)r;
+	(void)reason;
+}
+
+static const char *
+drv_global(struct fipd_host *h, const char *key)
+{
+	(void)h;
+	(void)key;
+	return (NULL);
+}
+
+/*
+ * Run timers and fd callbacks until `until` (monotonic, us).  Callbacks
+ * may free any timer or watch, so nothing is held across a call: timers
+ * are looked up afresh each time and fds by their id.
+ */
+static void
+drv_run(uint64_t until)
+{
+	struct pollfd	 pfd[DRV_MAX_IO];
+	uint64_t	 ids[DRV_MAX_IO], now, next;
+	struct fipd_timer *t, *first;
+	struct fipd_io	*io;
+	int		 i, n, fired, timeout;
+
+	while ((now = drv_now()) < until) {
+		for (fired = 0; fired < 1000; fired++) {
+			first = NULL;
+			TAILQ_FOREACH(t, &drv_timers, entry) {
+				if (t->armed && t->due <= now &&
+				    (first == NULL || t->due < first->due))
+					first = t;
+			}
+			if (first == NULL)
+				break;
+			first->armed = 0;
+			first->cb(first->arg);
+		}
+
+		next = until;
+		TAILQ_FOREACH(t, &drv_timers, entry) {
+			if (t->armed && t->due < next)
+				next = t->due;
+		}
+		now = drv_now();
+		timeout = next > now ? (int)((next - now + 999) / 1000) : 0;
+
+		n = 0;
+		TAILQ_FOREACH(io, &drv_ios, entry) {
+			if (n == DRV_MAX_IO)
+				break;
+			pfd[n].fd = io->fd;
+			pfd[n].events = io->events;
+			pfd[n].revents = 0;
+			ids[n] = io->id;
+			n++;
+		}
+		if (poll(pfd, (nfds_t)n, timeout) == -1) {
+			if (errno == EINTR)
+				continue;
+			perror("poll");
+			exit(1);
+		}
+		for (i = 0; i < n; i++) {
+			if (pfd[i].revents == 0)
+				continue;
+			TAILQ_FOREACH(io, &drv_ios, entry) {
+				if (io->id == ids[i])
+					break;
+			}
+			if (io != NULL)
+				io->cb(io->fd, io->arg);
+		}
+	}
+}
+
+/* Stall without running the loop, as a busy daemon would. */
+static void
+drv_block(double secs)
+{
+	struct timespec	 ts;
+	uint64_t	 until, now;
+
+	until = drv_now() + (uint64_t)(secs * 1e6);
+	while ((now = drv_now()) < until) {
+		ts.tv_sec = (time_t)((until - now) / 1000000);
+		ts.tv_nsec = (long)((until - now) % 1000000) * 1000;
+		nanosleep(&ts, NULL);
+	}
+}
+
+static int
+drv_parse_vip(const char *s, struct fipd_addr *a)
+{
+	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *end;
+	long		 plen;
+
+	if (strlen(s) >= sizeof(buf))
+		return (-1);
+	strcpy(buf, s);
+	memset(a, 0, sizeof(*a));
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, &a->u.v4) == 1) {
+		a->family = AF_INET;
+		a->prefixlen = 32;
+	} else if (inet_pton(AF_INET6, buf, &a->u.v6) == 1) {
+		a->family = AF_INET6;
+		a->prefixlen = 128;
+	} else
+		return (-1);
+	if (slash != NULL) {
+		errno = 0;
+		plen = strtol(slash, &end, 10);
+		if (errno != 0 || *end != '\0' || end == slash || plen < 0 ||
+		    plen > a->prefixlen)
+			return (-1);
+		a->prefixlen = (uint8_t)plen;
+	}
+	return (0);
+}
+
+static void
+drv_print_frame(const uint8_t *f, size_t len)
+{
+	struct ether_header eh;
+	struct ip6_hdr	 ip6;
+	struct nd_neighbor_advert na;
+	char		 a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	const uint8_t	*p, *o;
+	uint16_t	 type;
+	uint32_t	 fl;
+
+	/* Headers sit at odd offsets in the frame: copy them out. */
+	if (len < sizeof(eh))
+		return;
+	memcpy(&eh, f, sizeof(eh));
+	type = ntohs(eh.ether_type);
+	p = f + sizeof(eh);
+	len -= sizeof(eh);
+	if (type == ETHERTYPE_ARP && len >= 28) {
+		printf("ARP src=%02x:%02x:%02x:%02x:%02x:%02x "
+		    "dst=%02x:%02x:%02x:%02x:%02x:%02x hrd=%u pro=0x%04x "
+		    "hln=%u pln=%u op=%u "
+		    "sha=%02x:%02x:%02x:%02x:%02x:%02x spa=%u.%u.%u.%u "
+		    "tha=%02x:%02x:%02x:%02x:%02x:%02x tpa=%u.%u.%u.%u\n",
+		    eh.ether_shost[0], eh.ether_shost[1], eh.ether_shost[2],
+		    eh.ether_shost[3], eh.ether_shost[4], eh.ether_shost[5],
+		    eh.ether_dhost[0], eh.ether_dhost[1], eh.ether_dhost[2],
+		    eh.ether_dhost[3], eh.ether_dhost[4], eh.ether_dhost[5],
+		    (unsigned int)(p[0] << 8 | p[1]),
+		    (unsigned int)(p[2] << 8 | p[3]), p[4], p[5],
+		    (unsigned int)(p[6] << 8 | p[7]),
+		    p[8], p[9], p[10], p[11], p[12], p[13],
+		    p[14], p[15], p[16], p[17],
+		    p[18], p[19], p[20], p[21], p[22], p[23],
+		    p[24], p[25], p[26], p[27]);
+	} else if (type == ETHERTYPE_IPV6 && len >= sizeof(ip6) +
+	    sizeof(na)) {
+		memcpy(&ip6, p, sizeof(ip6));
+		memcpy(&na, p + sizeof(ip6), sizeof(na));
+		if (ip6.ip6_nxt != IPPROTO_ICMPV6 ||
+		    na.nd_na_type != ND_NEIGHBOR_ADVERT)
+			return;
+		fl = na.nd_na_flags_reserved;
+		inet_ntop(AF_INET6, &ip6.ip6_dst, a, sizeof(a));
+		inet_ntop(AF_INET6, &na.nd_na_target, b, sizeof(b));
+		printf("NA src=%02x:%02x:%02x:%02x:%02x:%02x ipdst=%s hlim=%u "
+		    "R=%d S=%d O=%d target=%s",
+		    eh.ether_shost[0], eh.ether_shost[1], eh.ether_shost[2],
+		    eh.ether_shost[3], eh.ether_shost[4], eh.ether_shost[5],
+		    a, ip6.ip6_hlim, (fl & ND_NA_FLAG_ROUTER) != 0,
+		    (fl & ND_NA_FLAG_SOLICITED) != 0,
+		    (fl & ND_NA_FLAG_OVERRIDE) != 0, b);
+		o = p + sizeof(ip6) + sizeof(na);
+		if (len >= sizeof(ip6) + sizeof(na) + 8 && o[0] ==
+		    ND_OPT_TARGET_LINKADDR && o[1] == 1)
+			printf(" tlla=%02x:%02x:%02x:%02x:%02x:%02x",
+			    o[2], o[3], o[4], o[5], o[6], o[7]);
+		printf("\n");
+	}
+}
+
+static int
+drv_capture(const char *ifname, const char *secs)
+{
+	union {
+		uint64_t	 align;
+		uint8_t		 buf[2048];
+	} fb;
+	struct sockaddr_ll sll;
+	struct pollfd	 pfd;
+	socklen_t	 slen;
+	uint64_t	 until, now;
+	ssize_t		 n;
+	int		 fd;
+
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = htons(ETH_P_ALL);
+	if ((sll.sll_ifindex = (int)if_nametoindex(ifname)) == 0) {
+		fprintf(stderr, "capture: %s: %s\n", ifname, strerror(errno));
+		return (1);
+	}
+	if ((fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL))) == -1 ||
+	    bind(fd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
+		perror("capture: packet socket");
+		return (1);
+	}
+	until = drv_now() + (uint64_t)(strtod(secs, NULL) * 1e6);
+	printf("READY\n");
+	fflush(stdout);
+	while ((now = drv_now()) < until) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)((until - now) / 1000) + 1) <= 0)
+			continue;
+		slen = sizeof(sll);
+		n = recvfrom(fd, fb.buf, sizeof(fb.buf), MSG_DONTWAIT,
+		    (struct sockaddr *)&sll, &slen);
+		if (n <= 0 || sll.sll_pkttype == PACKET_OUTGOING)
+			continue;
+		drv_print_frame(fb.buf, (size_t)n);
+		fflush(stdout);
+	}
+	printf("DONE\n");
+	close(fd);
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct fipd_addr vips[DRV_MAX_VIPS];
+	struct drv_plugin plugins[DRV_MAX_PLUGINS];
+	const char	*paths[DRV_MAX_PLUGINS];
+	struct fipd_instance vi;
+	struct fipd_transition tr;
+	struct drv_plugin *pl;
+	enum fipd_state	 state = FIPD_STATE_INIT, to;
+	const char	*cmd;
+	size_t		 np = 0, i;
+	uint64_t	 seq = 0;
+	int		 ch, rc = 0, stopped = 0;
+	double		 secs;
+
+	if (argc == 4 && strcmp(argv[1], "capture") == 0)
+		return (drv_capture(argv[2], argv[3]));
+
+	memset(&vi, 0, sizeof(vi));
+	vi.name = "VI_1";
+	vi.ifname = "eth0";
+	vi.vrid = 50;
+	vi.version = 3;
+	vi.family = AF_INET;
+	vi.priority = 100;
+	vi.advert_int_cs = 100;
+	vi.vips = vips;
+	vi.garp_repeat = 3;
+
+	while ((ch = getopt(argc, argv, "+a:i:n:p:r:R:v:")) != -1) {
+		switch (ch) {
+		case 'a':
+			vi.advert_int_cs = (unsigned int)strtoul(optarg, NULL,
+			    10);
+			break;
+		case 'i':
+			vi.ifname = optarg;
+			break;
+		case 'n':
+			vi.name = optarg;
+			break;
+		case 'p':
+			if (np == DRV_MAX_PLUGINS)
+				usage();
+			paths[np++] = optarg;
+			break;
+		case 'r':
+			vi.garp_repeat = (unsigned int)strtoul(optarg, NULL,
+			    10);
+			break;
+		case 'R':
+			vi.garp_refresh_cs = (unsigned int)strtoul(optarg,
+			    NULL, 10);
+			break;
+		case 'v':
+			if (vi.n_vips == DRV_MAX_VIPS ||
+			    drv_parse_vip(optarg, &vips[vi.n_vips]) == -1) {
+				fprintf(stderr, "bad VIP %s\n", optarg);
+				return (2);
+			}
+			vi.family = vips[vi.n_vips].family;
+			vi.n_vips++;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (np == 0)
+		usage();
+	vi.ifindex = if_nametoindex(vi.ifname);
+
+	memset(plugins, 0, sizeof(plugins));
+	for (i = 0; i < np; i++) {
+		pl = &plugins[i];
+		if ((pl->dl = dlopen(paths[i], RTLD_NOW | RTLD_LOCAL)) ==
+		    NULL) {
+			fprintf(stderr, "dlopen %s: %s\n", paths[i], dlerror());
+			return (1);
+		}
+		pl->info = dlsym(pl->dl, FIPD_PLUGIN_SYMBOL);
+		if (pl->info == NULL || pl->info->magic != FIPD_PLUGIN_MAGIC ||
+		    pl->info->abi_version != FIPD_PLUGIN_ABI_VERSION ||
+		    pl->info->kind != FIPD_PLUGIN_ACTION ||
+		    pl->info->action == NULL) {
+			fprintf(stderr, "%s: not an action plugin of ABI %d\n",
+			    paths[i], FIPD_PLUGIN_ABI_VERSION);
+			return (1);
+		}
+		pl->host.name = pl->info->name;
+		if (pl->info->init != NULL &&
+		    pl->info->init(&pl->host, &drv_api) == -1) {
+			fprintf(stderr, "%s: init failed\n", pl->info->name);
+			return (1);
+		}
+		if (pl->info->action->attach(&pl->host, &vi, NULL,
+		    &pl->ictx) == -1) {
+			fprintf(stderr, "%s: attach refused\n", pl->info->name);
+			return (1);
+		}
+		pl->attached = 1;
+	}
+	printf("ATTACHED\n");
+	fflush(stdout);
+
+	for (; argc > 0; argc--, argv++) {
+		cmd = argv[0];
+		if (strcmp(cmd, "sleep") == 0) {
+			if (argc < 2)
+				usage();
+			secs = strtod(argv[1], NULL);
+			drv_run(drv_now() + (uint64_t)(secs * 1e6));
+			argc--;
+			argv++;
+			continue;
+		}
+		if (strcmp(cmd, "block") == 0) {
+			if (argc < 2)
+				usage();
+			printf("BLOCKING\n");
+			fflush(stdout);
+			drv_block(strtod(argv[1], NULL));
+			argc--;
+			argv++;
+			continue;
+		}
+		if (strcmp(cmd, "reconcile") == 0 ||
+		    strcmp(cmd, "lowerprio") == 0) {
+			for (i = 0; i < np; i++) {
+				pl = &plugins[i];
+				if (pl->attached && pl->info->action->event !=
+				    NULL)
+					pl->info->action->event(pl->ictx,
+					    cmd[0] == 'r' ? FIPD_EV_RECONCILE :
+					    FIPD_EV_RX_LOWER_PRIO);
+			}
+			continue;
+		}
+		if (strcmp(cmd, "master") == 0)
+			to = FIPD_STATE_MASTER;
+		else if (strcmp(cmd, "backup") == 0)
+			to = FIPD_STATE_BACKUP;
+		else if (strcmp(cmd, "fault") == 0)
+			to = FIPD_STATE_FAULT;
+		else if (strcmp(cmd, "stop") == 0)
+			to = FIPD_STATE_STOP;
+		else {
+			fprintf(stderr, "unknown command %s\n", cmd);
+			rc = 2;
+			break;
+		}
+		if (stopped) {
+			fprintf(stderr, "%s after stop\n", cmd);
+			rc = 2;
+			break;
+		}
+		memset(&tr, 0, sizeof(tr));
+		tr.from = state;
+		tr.to = to;
+		tr.priority = vi.priority;
+		tr.reason = "driver";
+		tr.seq = ++seq;
+		for (i = 0; i < np; i++)
+			plugins[i].info->action->transition(plugins[i].ictx,
+			    &tr);
+		state = to;
+		printf("STATE %s\n", cmd);
+		fflush(stdout);
+		if (to == FIPD_STATE_STOP) {
+			for (i = 0; i < np; i++) {
+				plugins[i].info->action->detach(
+				    plugins[i].ictx);
+				plugins[i].attached = 0;
+			}
+			stopped = 1;
+		}
+	}
+
+	if (!stopped) {
+		memset(&tr, 0, sizeof(tr));
+		tr.from = state;
+		tr.to = FIPD_STATE_STOP;
+		tr.priority = vi.priority;
+		tr.reason = "driver exit";
+		tr.seq = ++seq;
+		for (i = 0; i < np; i++)
+			plugins[i].info->action->transition(plugins[i].ictx,
+			    &tr);
+		for (i = 0; i < np; i++)
+			plugins[i].info->action->detach(plugins[i].ictx);
+	}
+	for (i = 0; i < np; i++) {
+		if (plugins[i].info->fini != NULL)
+			plugins[i].info->fini();
+	}
+	for (i = np; i > 0; i--)
+		dlclose(plugins[i - 1].dl);
+	if (!TAILQ_EMPTY(&drv_timers) || !TAILQ_EMPTY(&drv_ios)) {
+		fprintf(stderr, "plugin_driver: timers or fd watches leaked "
+		    "after detach\n");
+		rc = 1;
+	}
+	return (rc);
+}

@@ -1,0 +1,336 @@
+#!/bin/sh
+# Namespace test of the action_netlink and action_arping plugins, run
+# through t/plugin_driver (a fake host).  Needs root; skips (77) otherwise.
+#
+# Topology: two namespaces of our own joined by a veth pair,
+#   $NSA: veA 192.0.2.1/24  <-->  $NSB: veB 192.0.2.2/24
+# VIP 192.0.2.100 (IPv6 part: 2001:db8::100).  Nothing outside the two
+# namespaces is touched.
+#
+# Files are looked up relative to the current directory (make check runs
+# tests from the top build directory); PLUGIN_DRIVER, ACTION_NETLINK_SO and
+# ACTION_ARPING_SO override them.
+
+set -u
+
+skip() { echo "SKIP: $*"; exit 77; }
+
+[ "$(id -u)" = 0 ] || skip "needs root"
+command -v ip >/dev/null 2>&1 || skip "needs ip (iproute2)"
+command -v timeout >/dev/null 2>&1 || skip "needs timeout (coreutils)"
+
+DRIVER=${PLUGIN_DRIVER:-./t/plugin_driver}
+NETLINK_SO=${ACTION_NETLINK_SO:-./plugins/action_netlink/.libs/action_netlink.so}
+ARPING_SO=${ACTION_ARPING_SO:-./plugins/action_arping/.libs/action_arping.so}
+for f in "$DRIVER" "$NETLINK_SO" "$ARPING_SO"; do
+	if [ ! -f "$f" ]; then
+		echo "ERROR: $f not found (run from the top build directory)"
+		exit 99
+	fi
+done
+# dlopen() needs a path with a slash to avoid the library search path.
+case $NETLINK_SO in /*|./*|../*) ;; *) NETLINK_SO=./$NETLINK_SO ;; esac
+case $ARPING_SO in /*|./*|../*) ;; *) ARPING_SO=./$ARPING_SO ;; esac
+
+NSA=fipd-pa-$$-a
+NSB=fipd-pa-$$-b
+VIP=192.0.2.100
+VIP6=2001:db8::100
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/fipd-pa.XXXXXX") || exit 99
+BGPIDS=
+FAILS=0
+
+cleanup() {
+	for p in $BGPIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $BGPIDS; do
+		wait "$p" 2>/dev/null
+	done
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+	if [ -n "${KEEP_TMP:-}" ]; then
+		echo "# kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+fail() {
+	echo "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+inA() { ip netns exec "$NSA" "$@"; }
+inB() { ip netns exec "$NSB" "$@"; }
+
+# has_addr DEV ADDR: ADDR is on DEV in $NSA (any prefix length).
+has_addr() {
+	ip -n "$NSA" -o addr show dev "$1" 2>/dev/null | grep -q " $2/"
+}
+
+# wait_until TENTHS COMMAND...: poll COMMAND every 0.1 s, at most TENTHS times.
+wait_until() {
+	n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+not() { ! "$@"; }
+
+# drv_bg NAME ARGS...: start the driver in $NSA in the background, output
+# in $TMP/NAME.out and $TMP/NAME.err; the PID is in DRVPID.
+drv_bg() {
+	name=$1
+	shift
+	timeout 30 ip netns exec "$NSA" "$DRIVER" "$@" \
+	    >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	DRVPID=$!
+	BGPIDS="$BGPIDS $DRVPID"
+}
+
+# drv_wait NAME: wait for the background driver; fail on a bad exit.
+drv_wait() {
+	wait "$DRVPID"
+	rc=$?
+	BGPIDS=$(echo "$BGPIDS" | sed "s/ $DRVPID\$//; s/ $DRVPID / /")
+	if [ "$rc" -ne 0 ]; then
+		fail "$1: driver exited with $rc"
+		sed 's/^/  | /' "$TMP/$1.err"
+	fi
+}
+
+# count_lines FILE PATTERN: number of lines of FILE matching PATTERN.
+count_lines() {
+	grep -c -- "$2" "$1" 2>/dev/null
+}
+
+# capture_bg NAME SECONDS: capture ARP/NA frames on veB in $NSB.
+capture_bg() {
+	timeout 30 ip netns exec "$NSB" "$DRIVER" capture veB "$2" \
+	    >"$TMP/$1.cap" 2>"$TMP/$1.caperr" &
+	CAPPID=$!
+	BGPIDS="$BGPIDS $CAPPID"
+	wait_until 50 grep -q READY "$TMP/$1.cap" ||
+	    fail "$1: capture did not start"
+}
+
+capture_wait() {
+	wait "$CAPPID"
+	BGPIDS=$(echo "$BGPIDS" | sed "s/ $CAPPID\$//; s/ $CAPPID / /")
+	grep -q DONE "$TMP/$1.cap" || fail "$1: capture did not finish"
+}
+
+# ------------------------------------------------------------ topology
+ip netns add "$NSA" 2>/dev/null || skip "cannot create network namespaces"
+ip netns add "$NSB" || exit 99
+HAVE6=0
+if [ -d /proc/sys/net/ipv6 ]; then
+	HAVE6=1
+	# Link-locals usable at once, so that NAs have a source address.
+	inA sysctl -qw net.ipv6.conf.default.accept_dad=0 || HAVE6=0
+	inA sysctl -qw net.ipv6.conf.all.accept_dad=0 || HAVE6=0
+fi
+ip -n "$NSA" link add name veA type veth peer name veB netns "$NSB" ||
+    skip "cannot create veth pairs"
+ip -n "$NSA" link set lo up
+ip -n "$NSB" link set lo up
+ip -n "$NSA" addr add 192.0.2.1/24 dev veA
+ip -n "$NSB" addr add 192.0.2.2/24 dev veB
+ip -n "$NSA" link set veA up
+ip -n "$NSB" link set veB up
+MACA=$(inA cat /sys/class/net/veA/address) || exit 99
+echo "# namespaces $NSA $NSB, veA $MACA"
+
+# ------------------------------------------- 1. stale VIP removed on attach
+# A crash left the VIP with another prefix length than configured now.
+ip -n "$NSA" addr add "$VIP/24" dev veA
+has_addr veA "$VIP" || fail "stale: could not plant the stale VIP"
+drv_bg stale -i veA -v "$VIP/32" -p "$NETLINK_SO" sleep 0.2
+drv_wait stale
+if has_addr veA "$VIP"; then
+	fail "stale: VIP still on veA after attach"
+elif ! grep -q "VI_1: removed stale VIP $VIP/32 (prefix /24)" \
+    "$TMP/stale.err"; then
+	fail "stale: removal not logged"
+	sed 's/^/  | /' "$TMP/stale.err"
+else
+	ok "stale VIP removed on attach and logged"
+fi
+
+# ---------------------------------------- 2. MASTER adds, BACKUP deletes
+drv_bg mb -i veA -v "$VIP/32" -p "$NETLINK_SO" \
+    master sleep 1.5 backup sleep 1.5 stop
+if ! wait_until 15 has_addr veA "$VIP"; then
+	fail "master: VIP did not appear"
+elif ! ip -n "$NSA" -o addr show dev veA | grep -q "inet $VIP/32 scope global"; then
+	fail "master: VIP has the wrong prefix or scope"
+	ip -n "$NSA" -o addr show dev veA | sed 's/^/  | /'
+elif ! wait_until 25 not has_addr veA "$VIP"; then
+	fail "backup: VIP still present"
+else
+	ok "VIP added on MASTER, deleted on BACKUP"
+fi
+drv_wait mb
+if [ "$(count_lines "$TMP/mb.out" vip_readded)" != 0 ]; then
+	fail "master/backup: our own deletion was taken for a foreign one"
+fi
+
+# ------------------------------------------ 3. removal behind our back
+drv_bg readd -i veA -v "$VIP/32" -p "$NETLINK_SO" master sleep 3 stop
+if ! wait_until 20 has_addr veA "$VIP"; then
+	fail "readd: VIP did not appear"
+else
+	ip -n "$NSA" addr del "$VIP/32" dev veA
+	if wait_until 10 has_addr veA "$VIP"; then
+		ok "VIP deleted behind our back is back within 1 s"
+	else
+		fail "readd: VIP not re-added within 1 s"
+	fi
+fi
+drv_wait readd
+if [ "$(count_lines "$TMP/readd.out" "^COUNT VI_1 vip_readded\$")" != 1 ]; then
+	fail "readd: vip_readded not counted exactly once"
+	sed 's/^/  | /' "$TMP/readd.out"
+fi
+grep -q "VI_1: VIP $VIP/32 removed behind our back, re-added" \
+    "$TMP/readd.err" || fail "readd: re-add not logged"
+has_addr veA "$VIP" && fail "readd: VIP left on veA after stop"
+
+# ------------------------------------------------ 4. netlink overrun
+# The driver stalls while thousands of address events flood its socket;
+# the VIP is deleted in the middle.  It must notice the overrun and put
+# the VIP back.
+drv_bg overrun -i veA -v "$VIP/32" -p "$NETLINK_SO" \
+    master sleep 0.3 block 1.5 sleep 1.0 stop
+if wait_until 30 grep -q BLOCKING "$TMP/overrun.out"; then
+	i=0
+	: >"$TMP/flood"
+	while [ $i -lt 1500 ]; do
+		echo "addr add 192.0.2.200/32 dev veA" >>"$TMP/flood"
+		echo "addr del 192.0.2.200/32 dev veA" >>"$TMP/flood"
+		if [ $i = 700 ]; then
+			echo "addr del $VIP/32 dev veA" >>"$TMP/flood"
+		fi
+		i=$((i + 1))
+	done
+	ip -n "$NSA" -batch "$TMP/flood" >/dev/null 2>&1 ||
+	    fail "overrun: ip -batch failed"
+	has_addr veA "$VIP" && fail "overrun: VIP not deleted by the flood"
+	if wait_until 25 has_addr veA "$VIP"; then
+		ok "VIP restored after a netlink overrun"
+	else
+		fail "overrun: VIP not restored"
+	fi
+else
+	fail "overrun: driver did not reach the stall"
+fi
+drv_wait overrun
+grep -q "netlink event overrun" "$TMP/overrun.err" ||
+    fail "overrun: no overrun seen (socket buffer too big for the flood?)"
+if [ "$(count_lines "$TMP/overrun.out" vip_readded)" != 1 ]; then
+	fail "overrun: vip_readded not counted exactly once"
+	sed 's/^/  | /' "$TMP/overrun.out" "$TMP/overrun.err"
+fi
+
+# --------------------------------- 5. interface missing, then appearing
+drv_bg late -i veC -v 192.0.2.101/32 -p "$NETLINK_SO" \
+    master sleep 2 stop
+if wait_until 20 grep -q "giving up" "$TMP/late.err"; then
+	ip -n "$NSA" link add name veC type veth peer name veD
+	if wait_until 10 has_addr veC 192.0.2.101; then
+		ok "VIP added when the missing interface appeared"
+	else
+		fail "late: VIP not added on the new interface"
+	fi
+else
+	fail "late: failure to add was not retried once and given up"
+fi
+drv_wait late
+if [ "$(count_lines "$TMP/late.err" "cannot add VIP")" != 2 ]; then
+	fail "late: expected one failure and one retry"
+	sed 's/^/  | /' "$TMP/late.err"
+fi
+has_addr veC 192.0.2.101 && fail "late: VIP left on veC after stop"
+
+# --------------------------------------------- 6. gratuitous ARP shape
+# check_garps NAME EXPECTED: every ARP frame seen has the announcement
+# shape, and there are EXPECTED of them.
+check_garps() {
+	want="ARP src=$MACA dst=ff:ff:ff:ff:ff:ff hrd=1 pro=0x0800 hln=6 pln=4 op=1 sha=$MACA spa=$VIP tha=00:00:00:00:00:00 tpa=$VIP"
+	n=$(count_lines "$TMP/$1.cap" "spa=$VIP ")
+	good=$(grep -cxF -- "$want" "$TMP/$1.cap")
+	sent=$(count_lines "$TMP/$1.out" "^COUNT VI_1 garp_sent\$")
+	if [ "$n" != "$2" ] || [ "$good" != "$2" ] || [ "$sent" != "$2" ]; then
+		fail "$1: want $2 GARPs; seen $n, well-formed $good, counted $sent"
+		sed 's/^/  | /' "$TMP/$1.cap"
+		return 1
+	fi
+	return 0
+}
+
+capture_bg garp 2.0
+drv_bg garp -i veA -v "$VIP/32" -r 3 -p "$NETLINK_SO" -p "$ARPING_SO" \
+    master sleep 0.6 stop
+drv_wait garp
+capture_wait garp
+check_garps garp 3 && ok "garp_repeat=3 gives 3 well-formed GARPs"
+
+# Refresh every 0.4 s while MASTER (rounds at 0, .4, .8), none after
+# BACKUP at 1.0 s.
+capture_bg refresh 2.4
+drv_bg refresh -i veA -v "$VIP/32" -r 1 -R 40 -p "$ARPING_SO" \
+    master sleep 1.0 backup sleep 0.8 stop
+drv_wait refresh
+capture_wait refresh
+check_garps refresh 3 && ok "garp_refresh repeats while MASTER only"
+
+# Lower-priority advert heard: one round at once, one an advert interval
+# (0.3 s) later.
+capture_bg lower 2.0
+drv_bg lower -i veA -v "$VIP/32" -r 1 -a 30 -p "$ARPING_SO" \
+    master sleep 0.1 lowerprio sleep 0.6 backup
+drv_wait lower
+capture_wait lower
+check_garps lower 3 && ok "lower-priority advert triggers two more rounds"
+
+# ----------------------------------------- 7. unsolicited NA (IPv6 VIP)
+if [ "$HAVE6" = 1 ]; then
+	capture_bg na 2.0
+	drv_bg na -i veA -v "$VIP6/128" -r 2 -p "$NETLINK_SO" \
+	    -p "$ARPING_SO" master sleep 0.5 stop
+	drv_wait na
+	capture_wait na
+	want="NA src=$MACA ipdst=ff02::1 hlim=255 R=1 S=0 O=1 target=$VIP6 tlla=$MACA"
+	n=$(count_lines "$TMP/na.cap" "target=$VIP6 ")
+	good=$(grep -cxF -- "$want" "$TMP/na.cap")
+	sent=$(count_lines "$TMP/na.out" "^COUNT VI_1 na_sent\$")
+	if [ "$n" = 2 ] && [ "$good" = 2 ] && [ "$sent" = 2 ]; then
+		ok "unsolicited NAs well-formed"
+	else
+		fail "na: want 2 NAs; seen $n, well-formed $good, counted $sent"
+		sed 's/^/  | /' "$TMP/na.cap" "$TMP/na.err"
+	fi
+	ip -n "$NSA" -o addr show dev veA | grep -q "$VIP6/" &&
+	    fail "na: IPv6 VIP left on veA after stop"
+else
+	echo "# no IPv6 in this kernel: NA checks skipped"
+fi
+
+if [ "$FAILS" -gt 0 ]; then
+	echo "$FAILS check(s) failed"
+	exit 1
+fi
+echo "all checks passed"
+exit 0
