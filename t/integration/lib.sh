@@ -145,7 +145,7 @@ _reap() { # PID TIMEOUT_MS
 		sleep 0.01
 	done
 	_alive "$pid" && return 1
-	wait "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null
 	T_RC=$?
 	return 0
 }
