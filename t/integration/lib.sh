@@ -488,12 +488,16 @@ stop_fipd() {
 # kill_fipd NODE: SIGKILL (a crash: nothing is cleaned up, VIPs stay).
 kill_fipd() {
 	local n=$1 pid=${FIPD_PID[$1]} vp
-	kill -KILL "$pid" 2>/dev/null
+	# bash reports a job killed by a signal ("Killed ...") on stderr,
+	# whenever it notices: silence the shell's stderr meanwhile.
+	exec 3>&2 2>/dev/null
+	kill -KILL "$pid"
 	if [ "$FIPD_DAEMON" = keepalived ] && [ -f "$T_DIR/$n.vrrp.pid" ]; then
 		vp=$(cat "$T_DIR/$n.vrrp.pid")
-		[ -n "$vp" ] && kill -KILL "$vp" 2>/dev/null
+		[ -n "$vp" ] && kill -KILL "$vp"
 	fi
 	_reap "$pid" 2000
+	exec 2>&3 3>&-
 	FIPD_RC[$n]=$T_RC
 	say "$FIPD_DAEMON on $n killed (SIGKILL)"
 }
