@@ -41,6 +41,8 @@ struct inst {
 	size_t n_counters;
 	int started;
 	struct log_limit ll_send;
+	char last_reason[128];
+	uint64_t last_change_us;
 };
 TAILQ_HEAD(inst_list, inst);
 
@@ -101,6 +103,8 @@ op_state(struct vrrp_router *r, void *arg, const struct fipd_transition *t)
 	struct inst *in = arg;
 	size_t i;
 
+	snprintf(in->last_reason, sizeof(in->last_reason), "%s", t->reason);
+	in->last_change_us = ev_now_us();
 	for (i = 0; i < in->n_actions; i++)
 		if (in->actions[i].attached)
 			plug_desc(in->actions[i].plug)->action->transition(
@@ -375,7 +379,7 @@ inst_find(const char *name)
 }
 
 int
-daemon_reload(const char *path)
+daemon_reload(const char *path, FILE *out)
 {
 	struct cfg *nc;
 	struct cfg_instance *ci, *nci, *next;
@@ -392,6 +396,8 @@ daemon_reload(const char *path)
 	if (nc == NULL) {
 		log_warnx("reload: %s refused, the running configuration "
 		    "stays in place:", path);
+		if (out != NULL)
+			fputs(errs, out);
 		for (line = strtok_r(errs, "\n", &save); line != NULL;
 		    line = strtok_r(NULL, "\n", &save))
 			log_warnx("reload: %s", line);
@@ -486,4 +492,49 @@ daemon_dump(void)
 			log_notice("status: dropped before demux %s %llu",
 			    vpkt_drop_str((enum vpkt_drop)i),
 			    (unsigned long long)nd[i]);
+}
+
+const struct cfg *
+daemon_cfg(void)
+{
+	return running;
+}
+
+void
+daemon_foreach(daemon_status_cb *cb, void *arg)
+{
+	struct daemon_inst_status st;
+	struct daemon_counter ctr[INST_MAX_COUNTERS];
+	struct inst *in;
+	size_t i;
+
+	TAILQ_FOREACH(in, &insts, entry) {
+		memset(&st, 0, sizeof(st));
+		st.name = in->ci->name;
+		st.priority = in->ci->priority;
+		st.effective_priority = in->ci->priority;
+		st.vrid = in->ci->vrid;
+		st.version = in->ci->version;
+		st.ifname = in->ci->ifname;
+		st.vips = in->ci->vips;
+		st.n_vips = in->ci->n_vips;
+		st.last_reason = in->last_reason;
+		st.last_change_us = in->last_change_us;
+		st.state_id = FIPD_STATE_INIT;
+		if (in->started) {
+			st.state_id = vrrp_state(in->r);
+			st.effective_priority =
+			    vrrp_effective_priority(in->r);
+			st.master = vrrp_master(in->r);
+			st.stats = vrrp_stats(in->r);
+		}
+		st.state = vrrp_state_str(st.state_id);
+		for (i = 0; i < in->n_counters; i++) {
+			ctr[i].name = in->counters[i].name;
+			ctr[i].value = in->counters[i].value;
+		}
+		st.counters = ctr;
+		st.n_counters = in->n_counters;
+		cb(&st, arg);
+	}
 }

@@ -17,10 +17,42 @@
 int daemon_start(struct cfg *);
 /*
  * Reload from path: validate first; on error keep everything running and
- * log each error.  Unchanged instances keep their state and VIPs.
+ * log each error (and copy them, FILE:LINE lines, to errs if not NULL).
+ * Unchanged instances keep their state and VIPs.
  * Returns: 0 applied, -1 refused.
  */
-int daemon_reload(const char *path);
+int daemon_reload(const char *path, FILE *errs);
+
+/* A named counter bumped by a plugin (api->count). */
+struct daemon_counter {
+	const char *name;
+	uint64_t value;
+};
+
+/* Snapshot of one instance for status output and metrics. */
+struct daemon_inst_status {
+	const char *name;
+	const char *state;		/* "MASTER", ...; "INIT" while waiting */
+	enum fipd_state state_id;
+	int priority;			/* configured */
+	int effective_priority;
+	unsigned int vrid;
+	int version;
+	const char *ifname;
+	const struct fipd_addr *vips;
+	size_t n_vips;
+	const struct fipd_addr *master; /* NULL: unknown */
+	const char *last_reason;	/* of the last transition, or "" */
+	uint64_t last_change_us;	/* ev_now_us() of it, 0 = none */
+	const struct vrrp_stats *stats;	/* NULL while not started */
+	const struct daemon_counter *counters;
+	size_t n_counters;
+};
+typedef void daemon_status_cb(const struct daemon_inst_status *, void *arg);
+/* Call cb for every instance, in config order. */
+void daemon_foreach(daemon_status_cb *cb, void *arg);
+/* The running configuration (read-only). */
+const struct cfg *daemon_cfg(void);
 /* Graceful stop of every instance (priority 0, VIPs removed). */
 void daemon_stop(void);
 /* Log every instance's state and counters (SIGUSR1). */

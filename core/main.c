@@ -94,7 +94,7 @@ sig_cb(int sig, void *arg)
 	switch (sig) {
 	case SIGHUP:
 		log_notice("SIGHUP: reloading %s", conf_path);
-		daemon_reload(conf_path);
+		daemon_reload(conf_path, NULL);
 		break;
 	case SIGTERM:
 	case SIGINT:

@@ -126,7 +126,7 @@ enum fipd_event {
 struct fipd_host;		/* one per loaded plugin */
 struct fipd_timer;
 struct fipd_io;
-struct fipd_probe;		/* one in-flight health probe */
+struct fipd_probe;		/* a health check's handle (see check ops) */
 
 /* Result of a health probe. */
 enum fipd_check_result {
@@ -187,6 +187,14 @@ struct fipd_host_api {
 
 	/* Value of a [global] key (e.g. "script_user"), or NULL. */
 	const char *(*global)(struct fipd_host *h, const char *key);
+
+	/*
+	 * Ask the core to run the check again now, between probes, because
+	 * the plugin saw a sign of trouble (e.g. the kept-alive connection
+	 * to the server closed).  p is the handle passed to start(); the
+	 * core may ignore or delay the request (rate limit, probe running).
+	 */
+	void (*check_recheck)(struct fipd_probe *p, const char *why);
 };
 
 /*
@@ -226,19 +234,35 @@ struct fipd_action_ops {
 	void (*event)(void *ictx, enum fipd_event ev);
 };
 
+/*
+ * Health checks.  The core owns the schedule (interval, timeout, rise,
+ * fall, weight).  `conf` is the plugin's parsed section; the same conf
+ * is used for every probe of that check, and p is the check's handle,
+ * stable from the first start() until conf_free().
+ *
+ * One probe at a time per check: start() begins it and the plugin reports
+ * the result exactly once with api->check_done(p, UP|DOWN, reason) (may
+ * be from inside start()); after check_done the probe is over and its
+ * state is the plugin's to free.  When the core's timeout fires first it
+ * calls cancel(pctx) instead and the plugin must not report that probe.
+ * Reasons are short and human: "connection refused", "status 502",
+ * "exit 3".
+ *
+ * Between probes a plugin may keep resources in conf (e.g. a kept-alive
+ * connection) and call api->check_recheck(p, why) when they show trouble.
+ */
 struct fipd_check_ops {
 	fipd_conf_key_fn *conf_key;	/* required: the [check] section keys */
 	fipd_conf_check_fn *conf_check;
 	fipd_conf_free_fn *conf_free;
 	/*
-	 * Start one probe.  The result comes through api->check_done(p, ...);
-	 * *pctx receives the probe state passed to cancel().
-	 * Returns 0 when started (or already completed), -1 on failure to
-	 * start (the host counts the check DOWN with the reason in err).
+	 * Start one probe; *pctx receives the probe state for cancel().
+	 * Returns 0 when started (or already reported), -1 when it could not
+	 * start (the core counts a DOWN, reason "cannot start probe").
 	 */
 	int (*start)(struct fipd_host *h, void *conf, struct fipd_probe *p,
 	    void **pctx);
-	/* Abort an in-flight probe (the host's timeout fired). */
+	/* Abort the in-flight probe (the core's timeout fired). */
 	void (*cancel)(void *pctx);
 };
 
