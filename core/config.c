@@ -907,9 +907,6 @@ validate_instance(struct loader *ld, struct cfg_instance *ci,
 			    "family differs from the virtual addresses");
 			break;
 		}
-	if (il->key[IK_TRACK_IF] != 0)
-		cfg_err(ld, il->key[IK_TRACK_IF], "track_interface: not "
-		    "supported by this version of fipd yet");
 	if (ci->src_set && ci->n_peers == 0)
 		cfg_err(ld, il->key[IK_SRC], "unicast_src_ip: only "
 		    "meaningful with unicast_peer");

@@ -50,6 +50,7 @@ static struct inst_list insts = TAILQ_HEAD_INITIALIZER(insts);
 static struct cfg *running;
 
 static void inst_try_start(struct inst *);
+static void inst_eval(struct inst *);
 
 /* ------------------------------------------------------ router ops */
 
@@ -259,7 +260,13 @@ inst_try_start(struct inst *in)
 	struct fipd_addr local;
 	unsigned int ifindex;
 	char err[256];
+	struct check_status cs;
+	size_t i;
 
+	/* Wait for the first result of every tracked check. */
+	for (i = 0; i < ci->n_track_check; i++)
+		if (check_get(ci->track_check[i], &cs) == 0 && !cs.known)
+			return;
 	if (ci->src_set) {
 		local = ci->src;
 		if ((ifindex = if_nametoindex(ci->ifname)) == 0)
@@ -297,6 +304,7 @@ inst_try_start(struct inst *in)
 	log_info("%s: starting on %s (vrid %u, v%d, priority %d, %s)",
 	    ci->name, ci->ifname, ci->vrid, ci->version, ci->priority,
 	    ci->n_peers > 0 ? "unicast" : "multicast");
+	inst_eval(in);
 	vrrp_startup(in->r, ev_now_us());
 	return;
 retry:
@@ -306,6 +314,68 @@ retry:
 		    INST_RETRY_US / 1000000);
 	}
 	ev_timer_arm(in->t_retry, INST_RETRY_US);
+}
+
+/*
+ * Work out fault and priority from the tracked checks and links:
+ * a DOWN check with weight 0, or a tracked link (the instance's own
+ * interface included) without carrier, is a FAULT; other DOWN checks add
+ * their weights to the priority.
+ */
+static void
+inst_eval(struct inst *in)
+{
+	struct cfg_instance *ci = in->ci;
+	struct check_status cs;
+	char reason[160] = "";
+	int fault = 0, delta = 0;
+	size_t i;
+
+	if (!in->started)
+		return;
+	for (i = 0; i < ci->n_track_check; i++) {
+		if (check_get(ci->track_check[i], &cs) == -1 || !cs.known ||
+		    cs.up)
+			continue;
+		if (cs.weight == 0) {
+			if (!fault)
+				snprintf(reason, sizeof(reason),
+				    "check %s DOWN: %s", cs.name, cs.reason);
+			fault = 1;
+		} else
+			delta += cs.weight;
+	}
+	for (i = 0; i <= ci->n_track_if && !fault; i++) {
+		const char *ifn = i == 0 ? ci->ifname : ci->track_if[i - 1];
+
+		if (kif_link_up(ifn) != 1) {
+			snprintf(reason, sizeof(reason), "interface %s down",
+			    ifn);
+			fault = 1;
+		}
+	}
+	vrrp_set_prio_delta(in->r, ev_now_us(), delta);
+	vrrp_set_fault(in->r, ev_now_us(), fault,
+	    fault ? reason : "checks and links OK");
+}
+
+static void
+eval_all(void)
+{
+	struct inst *in;
+
+	TAILQ_FOREACH(in, &insts, entry) {
+		if (in->started)
+			inst_eval(in);
+		else if (!ev_timer_pending(in->t_retry))
+			inst_try_start(in);
+	}
+}
+
+static void
+kif_changed(const char *ifname)
+{
+	eval_all();
 }
 
 static struct inst *
@@ -351,6 +421,10 @@ daemon_start(struct cfg *c)
 	running = c;
 	plug_set_global(&c->global);
 	plug_set_count_hook(count_hook);
+	if (kif_start(kif_changed) == -1)
+		log_warnx("link state tracking unavailable");
+	check_set_change_hook(eval_all);
+	check_apply(c, NULL);
 	TAILQ_FOREACH(ci, &c->instances, entry)
 		inst_new(ci);
 	return 0;
@@ -363,6 +437,8 @@ daemon_stop(void)
 
 	while ((in = TAILQ_FIRST(&insts)) != NULL)
 		inst_stop(in, "shutdown");
+	check_stop_all();
+	kif_stop();
 	cfg_free(running);
 	running = NULL;
 }
@@ -406,6 +482,7 @@ daemon_reload(const char *path, FILE *out)
 		return -1;
 	}
 	free(errs);
+	check_apply(nc, running);
 
 	/* Removed or changed instances stop (changed ones restart below). */
 	TAILQ_FOREACH_SAFE(in, &insts, entry, tmp) {
@@ -445,6 +522,7 @@ daemon_reload(const char *path, FILE *out)
 	cfg_free(running);
 	running = nc;
 	plug_set_global(&nc->global);
+	eval_all();
 	log_notice("reload: %s applied (%d unchanged, %d changed, %d added, "
 	    "%d removed)", path, kept, changed, added, removed);
 	return 0;

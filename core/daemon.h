@@ -92,4 +92,27 @@ const uint64_t *net_drops(void);
 int net_if_primary(const char *ifname, const struct fipd_addr *skip,
     size_t nskip, struct fipd_addr *out, unsigned int *ifindex);
 
+/* --------------------------------------------------------------- ctl.c */
+
+/*
+ * Control socket (unix stream) for fipctl, served on the event loop.
+ * conf_path is what `reload` reloads.  Returns: 0, or -1 (logged).
+ */
+int ctl_start(const char *path, const char *conf_path);
+void ctl_stop(void);
+
+/* ----------------------------------------------------------- metrics.c */
+
+/* Prometheus text endpoint on HOST:PORT ("" = off).  Returns 0 / -1. */
+int metrics_start(const char *listen);
+void metrics_stop(void);
+
+/* -------------------------------------------------------------- priv.c */
+
+/*
+ * Drop what the running daemon does not need once sockets are open
+ * (see priv.c for the list).  Returns: 0, or -1 (logged).
+ */
+int priv_drop(void);
+
 #endif /* FIPD_DAEMON_H */

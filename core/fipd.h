@@ -244,6 +244,54 @@ void ev_io_free(struct fipd_io *);
 /* Signal delivered as a loop event (handlers may do real work). */
 struct fipd_io *ev_signal_new(int sig, fipd_io_cb *cb, void *arg);
 
+/* -------------------------------------------------------------- check.c */
+
+/* Status of one health check (status output, metrics). */
+struct check_status {
+	const char *name;
+	const char *type;		/* plugin type, "http" */
+	int known;			/* a first result arrived */
+	int up;
+	const char *reason;		/* of the last result, "" if none */
+	uint64_t last_duration_us;	/* of the last probe */
+	uint64_t probes;		/* probes run */
+	uint64_t failures;		/* probes that said DOWN */
+	uint64_t transitions;		/* UP <-> DOWN changes */
+	unsigned int interval_cs;
+	int weight;
+};
+typedef void check_status_cb(const struct check_status *, void *arg);
+
+/*
+ * Start (or, on reload, keep/restart) the checks of a config: a check
+ * whose section is unchanged keeps its state; its cfg_check is moved from
+ * `old` into `c` (old may be NULL at start-up).
+ */
+void check_apply(struct cfg *c, struct cfg *old);
+/* Stop every check (cancel probes, free plugin state). */
+void check_stop_all(void);
+/* Called after any check changed state (or got its first result). */
+void check_set_change_hook(void (*fn)(void));
+/* Status of the check called name; returns 0, or -1 if there is none. */
+int check_get(const char *name, struct check_status *out);
+/* Every check, in config order. */
+void check_foreach(check_status_cb *cb, void *arg);
+/* Host API entry points (plugin.c forwards to these). */
+void check_probe_done(struct fipd_probe *, enum fipd_check_result,
+    const char *reason);
+void check_probe_recheck(struct fipd_probe *, const char *why);
+
+/* ---------------------------------------------------------------- kif.c */
+
+/* Is the link up with carrier?  Returns 1, 0, or -1 (no such interface). */
+int kif_link_up(const char *ifname);
+/*
+ * Watch link events; hook(name) after a change of that interface, or
+ * hook(NULL) when events were lost.  Returns: 0, or -1 (logged).
+ */
+int kif_start(void (*hook)(const char *ifname));
+void kif_stop(void);
+
 /* --------------------------------------------------------------- vrrp.c */
 
 struct vrrp_router;
@@ -282,6 +330,7 @@ struct vrrp_stats {
 	uint64_t interval_mismatch; /* v3: logged, not dropped */
 	uint64_t addr_mismatch;	/* v3: logged, not dropped */
 	uint64_t owner_conflict; /* other routers claiming 255 */
+	uint64_t yield_notices;	/* adverts sent right after yielding */
 };
 
 /*

@@ -101,6 +101,8 @@ sig_cb(int sig, void *arg)
 		log_notice("%s: stopping", sig == SIGTERM ? "SIGTERM" :
 		    "SIGINT");
 		daemon_stop();
+		ctl_stop();
+		metrics_stop();
 		ev_break();
 		break;
 	case SIGUSR1:
@@ -231,6 +233,14 @@ main(int argc, char *argv[])
 	    "%s)", PACKAGE_VERSION, c->global.router_id, ev_version(),
 	    ev_method(), LIBNL_STRING);
 	daemon_start(c);
+	if (ctl_start(c->global.control_socket, conf_path) == -1)
+		log_warnx("control socket %s not available",
+		    c->global.control_socket);
+	if (metrics_start(c->global.metrics_listen) == -1)
+		log_warnx("metrics endpoint %s not available",
+		    c->global.metrics_listen);
+	if (priv_drop() == -1)
+		fatalx("cannot drop privileges");
 	if (ev_loop() == -1)
 		log_warnx("event loop failed");
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)

@@ -87,12 +87,6 @@ host_count(struct fipd_host *h, const char *instance, const char *counter)
 		plug_count_hook(instance, counter);
 }
 
-static void
-host_check_done(struct fipd_probe *p, enum fipd_check_result r,
-    const char *reason)
-{
-	/* Health checks arrive with their own issue; nothing to report to. */
-}
 
 static const char *
 host_global(struct fipd_host *h, const char *key)
@@ -120,8 +114,9 @@ static const struct fipd_host_api host_api = {
 	.io_free = ev_io_free,
 	.now_us = host_now_us,
 	.count = host_count,
-	.check_done = host_check_done,
+	.check_done = check_probe_done,
 	.global = host_global,
+	.check_recheck = check_probe_recheck,
 };
 
 const struct fipd_host_api *

@@ -553,6 +553,17 @@ rx_master(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 		    "higher priority advert from %s, priority %d",
 		    vpkt_addr_str(src, buf, sizeof(buf)), p->priority);
 		become_backup(r, vrrp_master_down_us(r), reason);
+		/*
+		 * Extension (not in the RFCs): one advert with our priority
+		 * right after yielding.  After a partition heals, the winner
+		 * may never have heard us, while the clients' ARP caches still
+		 * point at us (our GARPs came last).  Our lower priority makes
+		 * the winner re-advertise and re-GARP (RFC 9568 6.4.3 and
+		 * FIPD_EV_RX_LOWER_PRIO); a Backup treats it like any lower
+		 * advert, and the winner's immediate answer corrects it.
+		 */
+		send_advert(r, local);
+		r->st.yield_notices++;
 		return;
 	}
 	/*

@@ -230,9 +230,6 @@ START_TEST(cfg_cross_key_rules)
 	/* unicast_src_ip without peers */
 	refused(INST "unicast_src_ip = 192.0.2.1\n",
 	    "t.conf:5: unicast_src_ip");
-	/* reserved, not implemented: refused rather than ignored */
-	refused(INST "track_interface = eth0\n",
-	    "t.conf:5: track_interface: not supported");
 	/* an unknown check */
 	refused(INST "track_check = nginx\n",
 	    "t.conf:5: track_check: no [check nginx] section");

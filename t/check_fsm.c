@@ -510,6 +510,10 @@ START_TEST(conf_064_master_yields_to_higher)
 	rx(r, 101, "192.0.2.1");
 	ck_assert_int_eq(vrrp_state(r), FIPD_STATE_BACKUP);
 	ck_assert_int_eq(F.deadline[VRRP_T_ADVER], -1);
+	/* Yield notice: one advert with our priority, after the change. */
+	ck_assert_int_eq(F.nsent, 2);
+	ck_assert_int_eq(F.sent[1], 100);
+	ck_assert_uint_eq(vrrp_stats(r)->yield_notices, 1);
 	ck_assert_int_eq(F.deadline[VRRP_T_MDOWN], (int64_t)F.now + 3600000);
 	vrrp_free(r);
 }
