@@ -895,9 +895,6 @@ validate_instance(struct loader *ld, struct cfg_instance *ci,
 			    "VRRPv3 has no authentication (RFC 9568 9); "
 			    "remove it or set version = 2");
 	}
-	if (ci->n_vips > 0 && ci->family == AF_INET6)
-		cfg_err(ld, il->vip_family_line, "virtual_ipaddress: IPv6 "
-		    "instances are not supported yet");
 	if (ci->src_set && ci->n_vips > 0 && ci->src.family != ci->family)
 		cfg_err(ld, il->key[IK_SRC], "unicast_src_ip: address family "
 		    "differs from the virtual addresses");

@@ -70,17 +70,23 @@ op_send(struct vrrp_router *r, void *arg, int priority)
 	if (in->sock == NULL)
 		return;
 	memset(&mcast, 0, sizeof(mcast));
-	mcast.family = AF_INET;
-	mcast.u.v4.s_addr = htonl(VPKT_MCAST4);
+	mcast.family = ci->family;
+	if (ci->family == AF_INET)
+		mcast.u.v4.s_addr = htonl(VPKT_MCAST4);
+	else
+		memcpy(mcast.u.raw, vpkt_mcast6, 16);
 	n = ci->n_peers > 0 ? ci->n_peers : 1;
 	for (i = 0; i < n; i++) {
 		dst = ci->n_peers > 0 ? &ci->peers[i] : &mcast;
 		vrrp_advert_params(r, priority, dst, &p);
-		if ((len = vpkt_build_ipv4(buf, sizeof(buf), &p)) == -1)
+		len = ci->family == AF_INET ?
+		    vpkt_build_ipv4(buf, sizeof(buf), &p) :
+		    vpkt_build(buf, sizeof(buf), &p);
+		if (len == -1)
 			fatalx("%s: %s: cannot build advert", __func__,
 			    ci->name);
-		if (net_send(in->sock, buf, (size_t)len, dst) == -1 &&
-		    log_limit_ok(&in->ll_send, ev_now_us()))
+		if (net_send(in->sock, buf, (size_t)len, vrrp_local(r),
+		    dst) == -1 && log_limit_ok(&in->ll_send, ev_now_us()))
 			log_warn("%s: send advert to %s", ci->name,
 			    vpkt_addr_str(dst, a, sizeof(a)));
 	}
@@ -158,12 +164,13 @@ retry_cb(void *arg)
 /* ------------------------------------------------------- instances */
 
 static struct vrrp_router *
-lookup(const char *ifname, uint8_t vrid, void *arg)
+lookup(const char *ifname, int family, uint8_t vrid, void *arg)
 {
 	struct inst *in;
 
 	TAILQ_FOREACH(in, &insts, entry)
 		if (in->started && in->ci->vrid == vrid &&
+		    in->ci->family == family &&
 		    strcmp(in->ci->ifname, ifname) == 0)
 			return in->r;
 	return NULL;
@@ -271,10 +278,10 @@ inst_try_start(struct inst *in)
 		local = ci->src;
 		if ((ifindex = if_nametoindex(ci->ifname)) == 0)
 			goto retry;
-	} else if (net_if_primary(ci->ifname, ci->vips, ci->n_vips, &local,
-	    &ifindex) == -1)
+	} else if (net_if_primary(ci->ifname, ci->family, ci->vips,
+	    ci->n_vips, &local, &ifindex) == -1)
 		goto retry;
-	if ((in->sock = net_get(ci->ifname, lookup, NULL, err,
+	if ((in->sock = net_get(ci->ifname, ci->family, lookup, NULL, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s: %s", ci->name, err);
 		goto retry;
@@ -309,8 +316,9 @@ inst_try_start(struct inst *in)
 	return;
 retry:
 	if (!ev_timer_pending(in->t_retry)) {
-		log_warnx("%s: interface %s missing or without an IPv4 "
+		log_warnx("%s: interface %s missing or without an %s "
 		    "address; retrying every %d s", ci->name, ci->ifname,
+		    ci->family == AF_INET6 ? "IPv6 link-local" : "IPv4",
 		    INST_RETRY_US / 1000000);
 	}
 	ev_timer_arm(in->t_retry, INST_RETRY_US);

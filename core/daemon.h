@@ -66,31 +66,36 @@ struct vsock;
  * Called for each advert that passed vpkt_parse_ipv4: find the router
  * for (socket's interface, vrid).  Returns NULL when none.
  */
-typedef struct vrrp_router *net_lookup_fn(const char *ifname, uint8_t vrid,
-    void *arg);
+typedef struct vrrp_router *net_lookup_fn(const char *ifname, int family,
+    uint8_t vrid, void *arg);
 
 /*
- * Get the shared raw IPv4 socket of an interface (opened on first use).
- * Returns: the socket, or NULL with err filled.
+ * Get the shared raw socket of an interface for a family (opened on first
+ * use).  Returns: the socket, or NULL with err filled.
  */
-struct vsock *net_get(const char *ifname, net_lookup_fn *lookup, void *arg,
-    char *err, size_t errlen);
+struct vsock *net_get(const char *ifname, int family, net_lookup_fn *lookup,
+    void *arg, char *err, size_t errlen);
 /* Drop one reference; the last closes the socket. */
 void net_put(struct vsock *);
-/* Join / leave 224.0.0.18 on the interface (reference counted). */
+/* Join / leave 224.0.0.18 or ff02::12 (reference counted). */
 int net_join(struct vsock *);
 void net_leave(struct vsock *);
-/* Send one IPv4 datagram built with vpkt_build_ipv4(). */
+/*
+ * Send one advert: for IPv4 a whole datagram from vpkt_build_ipv4(), for
+ * IPv6 the message from vpkt_build() (src sets the source address).
+ */
 int net_send(struct vsock *, const uint8_t *pkt, size_t len,
-    const struct fipd_addr *dst);
+    const struct fipd_addr *src, const struct fipd_addr *dst);
 /* Drops counted before an instance could be found. */
 const uint64_t *net_drops(void);
 /*
- * Primary IPv4 address and index of an interface, skipping the
- * addresses in `skip` (our VIPs).  Returns: 0, or -1 if none.
+ * Source address and index of an interface: the primary IPv4 address, or
+ * the IPv6 link-local one, skipping the addresses in `skip` (our VIPs).
+ * Returns: 0, or -1 if none.
  */
-int net_if_primary(const char *ifname, const struct fipd_addr *skip,
-    size_t nskip, struct fipd_addr *out, unsigned int *ifindex);
+int net_if_primary(const char *ifname, int family,
+    const struct fipd_addr *skip, size_t nskip, struct fipd_addr *out,
+    unsigned int *ifindex);
 
 /* --------------------------------------------------------------- ctl.c */
 
