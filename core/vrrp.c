@@ -616,8 +616,11 @@ vrrp_set_fault(struct vrrp_router *r, uint64_t now_us, int fault,
 	if (fault) {
 		arm(r, VRRP_T_MDOWN, -1);
 		arm(r, VRRP_T_ADVER, -1);
-		if (r->state == FIPD_STATE_MASTER)
+		if (r->state == FIPD_STATE_MASTER) {
+			/* As on shutdown: hand over after Skew_Time. */
 			send_advert(r, 0);
+			send_advert(r, 0);
+		}
 		change_state(r, FIPD_STATE_FAULT, reason);
 		return;
 	}
