@@ -327,7 +327,7 @@ error_log $d/error.log warn;
 events { worker_connections 256; }
 http {
     access_log off;
-    keepalive_timeout 0;
+    keepalive_timeout ${T_NGINX_KEEPALIVE:-0};
     client_body_temp_path $d/tmp/body;
     proxy_temp_path $d/tmp/proxy;
     fastcgi_temp_path $d/tmp/fastcgi;
@@ -342,9 +342,21 @@ http {
 EOF
 	ip netns exec "$(ns "$n")" nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" \
 		</dev/null >"$d/stdout.log" 2>&1 &
+	NGINX_PID[$n]=$!
 	_track $!
 	wait_for "nsx $n curl -s -m 1 http://127.0.0.1/ | grep -q node=$n" 5000 ||
 		{ cat "$d/error.log" "$d/stdout.log" 2>/dev/null; die "nginx did not start in $n"; }
+}
+
+# stop_nginx NODE: graceful stop (SIGQUIT, as `nginx -s quit` / systemctl
+# stop), bounded wait.  Sets T_NGINX_STOP_MS to when the signal was sent.
+declare -A NGINX_PID=()
+stop_nginx() {
+	local n=$1
+	_now; T_NGINX_STOP_MS=$T_NOW
+	kill -QUIT "${NGINX_PID[$n]}" 2>/dev/null
+	_reap "${NGINX_PID[$n]}" 5000 || { kill -KILL "${NGINX_PID[$n]}" 2>/dev/null; _reap "${NGINX_PID[$n]}" 2000; }
+	say "nginx on $n stopped"
 }
 
 # ------------------------------------------------------------ configs
@@ -402,31 +414,54 @@ wiki_conf() {
 	echo "$T_DIR/$n.conf"
 }
 
+# add_check CONF NAME key=value...: append a [check NAME] section.
+add_check() {
+	local conf=$1 name=$2 kv
+	shift 2
+	{
+		echo
+		echo "[check $name]"
+		for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
+	} >> "$conf"
+}
+
 # Translate the subset of fipd's INI used here into keepalived.conf (for
 # FIPD_DAEMON=keepalived, the reference run).
 ini_to_keepalived() { # IN OUT
 	awk '
 	function flush() {
 		if (!inst) return
-		print "vrrp_instance " inst " {"
-		for (i = 1; i <= nk; i++) print "    " lines[i]
-		if (pass != "") print "    authentication {\n        auth_type PASS\n        auth_pass " pass "\n    }"
-		if (nv) { print "    virtual_ipaddress {"; for (i = 1; i <= nv; i++) print "        " vips[i]; print "    }" }
-		if (np) { print "    unicast_peer {"; for (i = 1; i <= np; i++) print "        " peers[i]; print "    }" }
-		print "}"
-		nk = nv = np = 0; pass = ""; inst = ""
+		out = out "vrrp_instance " inst " {\n"
+		for (i = 1; i <= nk; i++) out = out "    " lines[i] "\n"
+		if (pass != "") out = out "    authentication {\n        auth_type PASS\n        auth_pass " pass "\n    }\n"
+		if (nv) { out = out "    virtual_ipaddress {\n"; for (i = 1; i <= nv; i++) out = out "        " vips[i] "\n"; out = out "    }\n" }
+		if (np) { out = out "    unicast_peer {\n"; for (i = 1; i <= np; i++) out = out "        " peers[i] "\n"; out = out "    }\n" }
+		if (nt) { out = out "    track_script {\n"; for (i = 1; i <= nt; i++) out = out "        " tracks[i] "\n"; out = out "    }\n" }
+		out = out "}\n"
+		nk = nv = np = nt = 0; pass = ""; inst = ""
 	}
 	/^[ \t]*[;#]/ || /^[ \t]*$/ { next }
 	/^\[global\]/ { flush(); sect = "global"; next }
 	/^\[instance / { flush(); sect = "instance"; inst = $2; sub(/\]$/, "", inst); next }
+	/^\[check / { flush(); sect = "check"; chk = $2; sub(/\]$/, "", chk); nchk++; cname[nchk] = chk; next }
 	{
 		line = $0; sub(/[ \t]*[;#].*$/, "", line)
 		k = line; sub(/[ \t]*=.*$/, "", k); gsub(/[ \t]/, "", k)
 		val = line; sub(/^[^=]*=[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
 		if (sect == "global") {
-			if (k == "router_id") print "global_defs {\n    router_id " val "\n    vrrp_garp_master_delay 0\n}"
+			if (k == "router_id") print "global_defs {\n    router_id " val "\n    vrrp_garp_master_delay 0\n    script_user root\n}"
 			next
 		}
+		if (sect == "check") {
+			# keepalived has no native HTTP check for VRRP: curl in a
+			# vrrp_script, as operators do (intervals: whole seconds).
+			if (k == "url") cscript[nchk] = "/usr/bin/curl -s -f -o /dev/null -m 1 " val
+			else if (k == "interval" || k == "fall" || k == "rise" || k == "weight" || k == "timeout") copt[nchk] = copt[nchk] "    " k " " val "\n"
+			else if (k == "command") cscript[nchk] = val
+			if (cscript[nchk] != "" && !(nchk in printed_hdr)) printed_hdr[nchk] = 1
+			next
+		}
+		if (k == "track_check") { tracks[++nt] = val; next }
 		if (k == "auth_pass") pass = val
 		else if (k == "virtual_ipaddress") vips[++nv] = val
 		else if (k == "unicast_peer") peers[++np] = val
@@ -435,7 +470,13 @@ ini_to_keepalived() { # IN OUT
 		else if (k == "garp_refresh") { if (val != "0") lines[++nk] = "garp_master_refresh " val }
 		else lines[++nk] = k " " val
 	}
-	END { flush() }
+	END {
+		flush()
+		for (i = 1; i <= nchk; i++)
+			printf "vrrp_script %s {\n    script \"%s\"\n%s}\n", cname[i], cscript[i], copt[i]
+		# Scripts must be defined before the instances that track them.
+		printf "%s", out
+	}
 	' "$1" > "$2"
 }
 
