@@ -8,8 +8,8 @@
  *    consecutive UP results bring it back;
  *  - while a check is changing (a first failure to confirm, a first
  *    success after a failure) the next probe comes after the fast
- *    interval, interval / 5 (HAProxy's fastinter idea), so confirming a
- *    failure costs a fraction of an interval, not a whole one;
+ *    interval, interval / 5 capped at 100 ms (HAProxy's fastinter idea),
+ *    so confirming a failure costs a fraction of an interval;
  *  - a plugin's recheck request (e.g. its kept-alive connection closed)
  *    runs a probe at once, at most once per fast interval;
  *  - the very first result sets the state directly, so the daemon knows
@@ -59,11 +59,14 @@ check_set_change_hook(void (*fn)(void))
 	change_hook = fn;
 }
 
+/* interval / 5, at most 100 ms, at least 10 ms. */
 static uint64_t
 fast_us(const struct chk *c)
 {
 	uint64_t us = (uint64_t)c->cc->interval_cs * 10000 / 5;
 
+	if (us > 100000)
+		us = 100000;
 	return us < 10000 ? 10000 : us;
 }
 
