@@ -77,10 +77,14 @@ partition() {
 	_now; T_PART_MS=$T_NOW
 	say "partition: IP protocol 112 dropped on bridge ports n1, n2"
 }
+# Both filters go in one tc process (-batch), well under a millisecond apart,
+# so the heal is symmetric.  T_HEAL_MS is taken just before.
 heal() {
-	tc_clear n1; tc_clear n2
 	_now; T_HEAL_MS=$T_NOW
-	say "heal: filters removed"
+	printf 'filter del dev n1 ingress\nfilter del dev n2 ingress\n' |
+		tc -n "$(ns br)" -force -batch - 2>/dev/null
+	_now
+	say "heal: filters removed (tc took $((T_NOW - T_HEAL_MS)) ms)"
 }
 
 # ------------------------------------------------------------ injector
@@ -169,3 +173,31 @@ single_holder() { local h; h=$(vip_holders); [ "$h" = "$1" ]; }
 
 # A percentile (0-100) of the numbers on stdin.
 percentile() { sort -n | awk -v p="$1" '{ a[NR] = $1 } END { if (NR == 0) { print 0; exit } i = int(NR * p / 100 + 0.999); if (i < 1) i = 1; if (i > NR) i = NR; print a[i] }'; }
+
+# ------------------------------------------------------------ client ARP watch
+
+# arpwatch_start: the client's ARP entry for the VIP, every 5 ms, changes only,
+# in $T_ARP_LOG ("epoch_ms mac").
+arpwatch_start() {
+	T_ARP_LOG=$T_DIR/arp.log
+	: > "$T_ARP_LOG"
+	ip netns exec "$(ns c)" "$REL_PY" "$REL_DIR/arpwatch.py" "$T_VIP" "$T_ARP_LOG" "${1:-300}" 5 \
+		</dev/null >"$T_DIR/arpwatch.err" 2>&1 &
+	T_ARPW_PID=$!
+	_track "$T_ARPW_PID"
+	wait_for '[ -s "$T_ARP_LOG" ]' 3000 || die "arpwatch did not start"
+}
+# arp_settled FROM TO MAC: sets ARP_SETTLED to when (epoch ms) the client's
+# entry last became MAC within [FROM, TO] and stayed so until TO (FROM if it
+# already was; -1 if it is not MAC at TO), and ARP_FLIPS to the number of
+# changes within the window.  (No subshell: call it directly.)
+arp_settled() {
+	local r
+	r=$(awk -v f="$1" -v t="$2" -v m="$3" '
+		$1 < f { cur = $2; next }
+		$1 > t { exit }
+		{ if ($2 != cur) { flips++; if ($2 == m) s = $1 } cur = $2 }
+		END { if (cur != m) s = -1; else if (s == "") s = f; printf "%s %d\n", s, flips }' "$T_ARP_LOG")
+	ARP_SETTLED=${r% *}
+	ARP_FLIPS=${r#* }
+}

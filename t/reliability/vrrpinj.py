@@ -19,7 +19,7 @@ Usage:
   vrrpinj.py hex CASE
       Print the IPv4 datagram of a case (for the log, and for debugging).
   vrrpinj.py flood --iface IF --vrid V --prio P [--version 3] [--adver CS]
-                   [--vip A] [--src IP] [--pps R] [--seconds S]
+                   [--vip A] [--src IP] [--ttl T] [--pps R] [--seconds S]
       Valid-looking adverts (multicast, right checksum) at R packets/s for
       S seconds; prints "sent N in T s (R pps)".
 
@@ -369,6 +369,7 @@ def main():
     fp.add_argument("--adver", type=int, default=10)
     fp.add_argument("--vip", default="192.0.2.100")
     fp.add_argument("--src", default=PEER)
+    fp.add_argument("--ttl", type=int, default=255)
     fp.add_argument("--pps", type=float, default=20000.0)
     fp.add_argument("--seconds", type=float, default=2.0)
     a = ap.parse_args()
@@ -393,7 +394,8 @@ def main():
         s = open_sock(a.iface)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
         dg = ipv4(vrrp(version=a.version, vrid=a.vrid, prio=a.prio,
-                       addrs=(a.vip,), adver=a.adver, src=a.src), src=a.src)
+                       addrs=(a.vip,), adver=a.adver, src=a.src), src=a.src,
+                  ttl=a.ttl)
         frames = [frame_for(dg, a.iface, None)]
         seconds = min(max(a.seconds, 0.1), 30.0)
         n, t = paced_send(s, frames, int(a.pps * seconds), a.pps,
