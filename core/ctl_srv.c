@@ -32,6 +32,7 @@ struct cconn {
 	int eof;
 	int closing;			/* close once out is written */
 	int draining;			/* reply sent, discarding input */
+	uint64_t served;		/* replies queued */
 };
 TAILQ_HEAD(cconn_list, cconn);
 
@@ -182,12 +183,19 @@ cconn_process(struct cconn *c)
 			    s->p.name, s->p.out_max);
 			break;
 		}
+		c->served++;
+		/* Least recently served last (csrv_reclaim takes the first). */
+		TAILQ_REMOVE(&s->conns, c, entry);
+		TAILQ_INSERT_TAIL(&s->conns, c, entry);
 		if (act == CSRV_CLOSE)
 			c->closing = 1;
 		else
 			ev_timer_arm(c->t_idle, s->p.idle_us);
 		if ((rc = cconn_flush(c)) != 1)
 			return rc == -1 ? -1 : 0;
+		/* Full and paused: this connection may now make room. */
+		if (s->n >= s->p.max_clients)
+			csrv_listen(s);
 	}
 	cconn_close(c);
 	return -1;
@@ -254,6 +262,28 @@ cconn_idle_cb(void *arg)
 	cconn_close(c);
 }
 
+/*
+ * The server is full and a client waits: close the connection that has
+ * waited longest for its next request after a reply (a kept-alive
+ * client loses nothing but its connection).  Clients in the middle of a
+ * request keep their place.  Returns: 0 one was closed, -1 none could be.
+ */
+static int
+csrv_reclaim(struct csrv *s)
+{
+	struct cconn *c;
+
+	TAILQ_FOREACH(c, &s->conns, entry)
+		if (c->served > 0 && c->in.len == 0 && c->out.len == 0 &&
+		    !c->closing && !c->draining) {
+			log_debug("%s: full, closing an idle kept-alive "
+			    "client", s->p.name);
+			cconn_close(c);
+			return 0;
+		}
+	return -1;
+}
+
 static void
 csrv_accept_cb(int lfd, void *arg)
 {
@@ -262,7 +292,7 @@ csrv_accept_cb(int lfd, void *arg)
 	int i, fd;
 
 	for (i = 0; i < CSRV_ACCEPT_BURST; i++) {
-		if (s->n >= s->p.max_clients) {
+		if (s->n >= s->p.max_clients && csrv_reclaim(s) == -1) {
 			/* The rest wait in the backlog until one leaves. */
 			csrv_pause(s);
 			return;

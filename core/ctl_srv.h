@@ -4,7 +4,8 @@
  * program.
  *
  * Everything is non-blocking and bounded: at most `max_clients`
- * connections (beyond that the listening socket is not watched, so new
+ * connections (beyond that, a connection idle after a reply is closed to
+ * make room; if there is none, the listening socket is not watched and new
  * clients wait in the kernel's backlog instead of being refused), at most
  * `in_max` bytes of pending input and `out_max` of pending output per
  * connection, and a client that has not completed a request within
