@@ -3,6 +3,7 @@
 # namespace:
 #  1. the socket is 0600 and owned by root; fipctl status/version/ping work
 #     and its exit codes are 0 (done), 2 (usage) and 3 (unreachable);
+#     READY=1 and STOPPING=1 reach $NOTIFY_SOCKET (systemd Type=notify);
 #  2. valid, malformed, pipelined and oversized requests (t/ctl_client.py);
 #  3. a client that connects and never sends (and one that sends half a
 #     line) does not delay another; both are dropped after the 5 s timeout;
@@ -18,10 +19,30 @@
 
 setup_light 150
 c1=$(wiki_conf n1)
-start_fipd n1 "$c1"
+# systemd's notification socket, played by a datagram listener.
+notify_log=$T_DIR/notify.log
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(60)
+with open(sys.argv[2], "a") as log:
+    while True:
+        try:
+            msg = s.recv(4096).decode()
+        except socket.timeout:
+            break
+        log.write(msg + "\n")
+        log.flush()
+        if "STOPPING=1" in msg:
+            break' "$T_DIR/notify.sock" "$notify_log" &
+_track $!
+wait_for "[ -S '$T_DIR/notify.sock' ]" 3000 || die "notify listener did not start"
+NOTIFY_SOCKET=$T_DIR/notify.sock start_fipd n1 "$c1"
 sock=$T_DIR/n1.sock
 wait_for "[ -S '$sock' ]" 5000 || die "no control socket at $sock"
 wait_for "vip_on n1" 6000 || die "n1 did not take the VIP"
+check "sd_notify: READY=1 sent to \$NOTIFY_SOCKET" grep -qx "READY=1" "$notify_log"
 
 # --- 1. permissions, fipctl basics and exit codes.
 check "socket mode 0600, owner root" [ "$(stat -c '%a %U' "$sock")" = "600 root" ]
@@ -55,6 +76,12 @@ check "fipd still running after the protocol tests" fipd_alive n1
 check "status still answered" eval "ctl n1 ping >/dev/null"
 
 # --- 5. socket file life cycle.
+stop_fipd n1
+check "sd_notify: STOPPING=1 on a clean stop" grep -qx "STOPPING=1" "$notify_log"
+check "a clean stop removes the socket" [ ! -e "$sock" ]
+check "fipd exited 0" [ "${FIPD_RC[n1]}" = 0 ]
+start_fipd n1 "$c1"
+wait_for "[ -S '$sock' ]" 5000 || die "no control socket after the restart"
 kill_fipd n1
 check "a crash leaves the socket file behind" [ -S "$sock" ]
 l1=$(log_lines n1)
