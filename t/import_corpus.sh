@@ -6,7 +6,8 @@
 #     several (the first line, naming the source file, aside);
 #  3. every t/data/import/errors/NAME.conf fails with exit 1, nothing on
 #     stdout, and exactly the FILE:LINE errors of NAME.err;
-#  4. the command line: -, -o, -q, --strict, -V, usage errors (exit 2).
+#  4. the command line: -, -o, -q, --strict, -V, usage errors (exit 2);
+#  5. random input never ends in a Python exception (t/import_fuzz.py).
 # FIPD_IMPORT_REGEN=1 rewrites the expected files (review the diff!).
 . "$(dirname "$0")/integration/lib.sh"
 . "$(dirname "$0")/ctl_lib.sh"
@@ -75,4 +76,12 @@ check "no file: exit 2 ($rc)" [ "$rc" = 2 ]
 check "unknown option: exit 2 ($rc)" [ "$rc" = 2 ]
 "$IMPORTER" "$T_DIR/does-not-exist.conf" > /dev/null 2>&1; rc=$?
 check "missing file: exit 1 ($rc)" [ "$rc" = 1 ]
+
+# --- 5. random input.
+if python3 "$T_LIB_DIR/../import_fuzz.py" "$IMPORTER" "$T_DIR" 1 1500 > "$T_DIR/fuzz.out" 2>&1; then
+	ok "$(tail -n 1 "$T_DIR/fuzz.out" | sed "s/^ok: //")"
+else
+	fail "random input:"
+	sed 's/^/    | /' "$T_DIR/fuzz.out" | head -n 20
+fi
 finish
