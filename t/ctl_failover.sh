@@ -103,15 +103,15 @@ assert st["dropped_before_demux"]["unknown_vrid"] >= 5
 assert i["state"] == "BACKUP"' "$T_DIR/s2b.json"
 check "the injection caused no transition" [ "$(python3 "$T_CTL_DIR/ctl_status_check.py" "$T_DIR/s2b.json" | awk '{print $2 $3}')" = "BACKUP$(awk '{print $3}' "$T_DIR/s2.sum")" ]
 
-# --- 3. failover: poll fipctl on n2 and the VIP, 50 ms apart.
+# --- 3. failover: poll fipctl status --json on n2 and the VIP, 50 ms apart.
 tr0=$(metric "$T_DIR/m-n2-1.txt" 'fipd_transitions_total{instance="VI_1"}')
 m2=$(mon_mark n2)
 cut_link n1
 t_state=
 for ((i = 0; i < 200; i++)); do
-	_now
 	if [ -z "$t_state" ] && [ "$(ctl_state n2 VI_1)" = MASTER ]; then
-		t_state=$T_NOW
+		_now
+		t_state=$T_NOW      # after the answer: the lag is not understated
 	fi
 	[ -n "$t_state" ] && vip_on n2 && break
 	sleep 0.05
@@ -143,8 +143,8 @@ m2=$(mon_mark n2)
 restore_link n1
 t_state=
 for ((i = 0; i < 160; i++)); do
-	_now
 	if [ -z "$t_state" ] && [ "$(ctl_state n2 VI_1)" = BACKUP ]; then
+		_now
 		t_state=$T_NOW
 	fi
 	[ -n "$t_state" ] && ! vip_on n2 && break

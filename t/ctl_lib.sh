@@ -23,15 +23,13 @@ ctl() { local n=$1; shift; "$FIPCTL" -s "$T_DIR/$n.sock" "$@"; }
 # ctl_status NODE FILE: fipctl status --json into FILE; returns fipctl's status.
 ctl_status() { ctl "$1" status --json > "$2"; }
 
-# ctl_state NODE INSTANCE: the state fipctl reports ("" if unknown).
+# ctl_state NODE INSTANCE: the state fipctl status --json reports ("" if
+# unknown).  A plain text match (cheap enough to poll): fipd writes "state"
+# right after "name".
 ctl_state() {
-	ctl "$1" status --json 2>/dev/null | python3 -c '
-import json, sys
-try:
-    st = json.load(sys.stdin)
-    print(next(i["state"] for i in st["instances"] if i["name"] == sys.argv[1]))
-except Exception:
-    print("")' "$2"
+	ctl "$1" status --json 2>/dev/null |
+		grep -o "\"name\":\"$2\",\"state\":\"[A-Z]*\"" |
+		sed 's/.*"state":"\([A-Z]*\)"/\1/'
 }
 
 # scrape NODE FILE: GET /metrics inside NODE's namespace; headers in FILE.hdr.
