@@ -39,7 +39,9 @@ bench_node_marks() {
 bench_wire_start() {
 	B_WIRE=$T_DIR/wire.txt
 	: > "$B_WIRE"
-	nsx br tcpdump -i br0 -n -e -tt -l -U 'arp or ip proto 112' \
+	# ip netns exec execs tcpdump: $! is tcpdump itself (a shell function
+	# run in the background would leave a subshell between them).
+	ip netns exec "$(ns br)" tcpdump -i br0 -n -e -tt -l -U 'arp or ip proto 112' \
 		</dev/null >"$B_WIRE" 2>"$T_DIR/tcpdump-br.err" &
 	B_WIRE_PID=$!
 	_track "$B_WIRE_PID"
@@ -51,7 +53,7 @@ bench_wire_stop() { [ -n "$B_WIRE_PID" ] && _stop_pid "$B_WIRE_PID" 2000; B_WIRE
 bench_probe_start() {
 	B_PROBE=$1
 	: > "$B_PROBE"
-	nsx c "$B_PROBE_BIN" -o "$B_PROBE" -d "$2" -i "$BENCH_ICMP_MS" -H "$BENCH_HTTP_MS" \
+	ip netns exec "$(ns c)" "$B_PROBE_BIN" -o "$B_PROBE" -d "$2" -i "$BENCH_ICMP_MS" -H "$BENCH_HTTP_MS" \
 		-T 1000 -t 61=n1 -t 62=n2 "$T_VIP" </dev/null >"$T_DIR/probe.err" 2>&1 &
 	B_PROBE_PID=$!
 	_track "$B_PROBE_PID"

@@ -13,9 +13,10 @@ DIR=${1:?usage: report.sh [--plot] DIR}
 # Median-ish helpers live in awk: med(), lo(), hi() over "a;b;c" lists.
 AWK_STATS='
 function sortv(s, v,   n, i, j, x) { n = split(s, v, ";"); for (i = 2; i <= n; i++) { x = v[i] + 0; for (j = i - 1; j >= 1 && v[j] + 0 > x; j--) v[j + 1] = v[j]; v[j + 1] = x } return n }
-function med(s,   v, n) { if (s == "") return "-"; n = sortv(s, v); return sprintf("%.0f", (n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }
-function lo(s,   v, n) { if (s == "") return "-"; n = sortv(s, v); return sprintf("%.0f", v[1]) }
-function hi(s,   v, n) { if (s == "") return "-"; n = sortv(s, v); return sprintf("%.0f", v[n]) }
+function fmt(x) { return (x < 100 && x > -100) ? sprintf("%.1f", x) : sprintf("%.0f", x) }
+function med(s,   v, n) { if (s == "") return "-"; n = sortv(s, v); return fmt((n % 2) ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) }
+function lo(s,   v, n) { if (s == "") return "-"; n = sortv(s, v); return fmt(v[1]) }
+function hi(s,   v, n) { if (s == "") return "-"; n = sortv(s, v); return fmt(v[n]) }
 function add(a, k, x,   o) { if (x == "") return; if (k in a) { o = a[k]; a[k] = o ";" x } else a[k] = x }
 '
 
@@ -27,7 +28,8 @@ if [ "$PLOT" = 0 ] && [ -f "$DIR/outage.csv" ]; then
 	echo "   decomposition: medians, ms after the reference event (ref) -- the daemon's decision"
 	echo "   (fipd: its log; keepalived: its first advert on the wire), the VIP on the interface"
 	echo "   (ip monitor), the first gratuitous ARP on the wire (tcpdump on the bridge), the client's"
-	echo "   first good reply from the new holder."
+	echo "   first good reply from the new holder.  \">\": the client was still not served when the"
+	echo "   observation ended in some run (a lower bound; see the notes)."
 	awk -F, "$AWK_STATS"'
 	NR == 1 { next }
 	{
@@ -38,6 +40,7 @@ if [ "$PLOT" = 0 ] && [ -f "$DIR/outage.csv" ]; then
 		add(P, k, prim); add(S, k, sec); add(F, k, $7); ref[k] = $8
 		add(D, k, $11); add(V, k, $13); add(G, k, $14); add(C, k, $15)
 		n[k]++; if ($17 != "") notes[k] = notes[k] " [run " $4 ": " $17 "]"
+		if ($17 ~ /not served|no (ICMP|HTTP) answer/) lb[k] = ">"
 	}
 	END {
 		printf "%-8s %-10s %-10s %2s %20s %8s %6s  %-12s %8s %6s %6s %6s\n", "profile", "scenario", "daemon", "n",
@@ -45,7 +48,7 @@ if [ "$PLOT" = 0 ] && [ -f "$DIR/outage.csv" ]; then
 		for (i = 1; i <= nk; i++) {
 			k = order[i]; split(k, f, SUBSEP)
 			printf "%-8s %-10s %-10s %2d %20s %8s %6s  %-12s %8s %6s %6s %6s\n", f[1], f[2], f[3], n[k],
-				lo(P[k]) " / " med(P[k]) " / " hi(P[k]), med(S[k]), med(F[k]), ref[k], med(D[k]), med(V[k]), med(G[k]), med(C[k])
+				lo(P[k]) " / " med(P[k]) " / " lb[k] hi(P[k]), med(S[k]), med(F[k]), ref[k], med(D[k]), med(V[k]), med(G[k]), med(C[k])
 		}
 		for (i = 1; i <= nk; i++) if (order[i] in notes) { split(order[i], f, SUBSEP); print "  note " f[1] " " f[2] " " f[3] ":" notes[order[i]] }
 	}' "$DIR/outage.csv"

@@ -25,6 +25,8 @@
 #   --cost-adv LIST    advert intervals for the cost part (default 1,0.01)
 #   --cost-secs S      measuring window per cost point (default 20)
 #   --no-cost          skip the cost part
+#   --perf S           after each cost window, `perf record -g` both daemons
+#                      for S seconds (DIR/raw/perf-*.txt: where the CPU goes)
 #   --full             --cost-n 1,50,200 --cost-secs 60 (about 25 minutes more)
 #   --quick            1 run, profiles wiki,fast100, cost 1,50 for 10 s (a try)
 #   --out DIR          results (default ./bench-YYYYmmdd-HHMMSS)
@@ -58,6 +60,7 @@ COST_SECS=20
 OUT=
 WAIT_QUIET=0
 MAX_SECONDS=14400
+PERF_SECS=0
 BENCH_ICMP_MS=${BENCH_ICMP_MS:-2}
 BENCH_HTTP_MS=${BENCH_HTTP_MS:-10}
 
@@ -74,6 +77,7 @@ while [ $# -gt 0 ]; do
 	--cost-adv) COST_ADV=$(list "$2"); shift ;;
 	--cost-secs) COST_SECS=$2; shift ;;
 	--no-cost) DO_COST=0 ;;
+	--perf) PERF_SECS=$2; shift ;;
 	--full) COST_N="1 50 200"; COST_SECS=60 ;;
 	--quick) RUNS=1; PROFILES="wiki fast100"; COST_N="1 50"; COST_SECS=10 ;;
 	--out) OUT=$2; shift ;;
@@ -241,16 +245,17 @@ row() {
 }
 m_reset() { M_GI= M_GH= M_FLOOR= M_REF_WHAT= M_EV= M_REF= M_DEC= M_ADV= M_VIP= M_GARP= M_CL= M_DEL=; }
 
-# measure_gaps FROM_MS: the largest gaps from FROM to now; a window that ends
-# without any reply after some point counts that open gap too.
+# measure_gaps FROM_MS: the largest gaps between successful replies from FROM
+# to now - 100 ms (the prober writes its log every 50 ms).  When the client
+# has had no reply since some point before that end, the open gap counts too
+# (a black hole that outlasts the observation: a lower bound).
 measure_gaps() {
-	local from=$1 now g k last
-	_now; now=$T_NOW
+	local from=$1 end g k lr
+	_now; end=$((T_NOW - 100))
 	for k in i h; do
-		read -r g _ last <<< "$(pr_gap "$k" "$from" "$now")"
-		# open gap at the end of the window (no reply since 'last')
-		local lr; lr=$(awk -v k="$k" '($1 == "i" && k == "i") { print $4 } ($1 == "h" && k == "h" && $4 != "-") { print $3 }' "$B_PROBE" | sort -n | tail -n 1)
-		[ -n "$lr" ] && g=$(awk -v g="$g" -v l="$lr" -v n="$now" 'BEGIN { o = n - l / 1000; if (o > g + 0) { printf "%.1f\n", o } else { printf "%.1f\n", g } }')
+		read -r g _ _ <<< "$(pr_gap "$k" "$from" "$end")"
+		lr=$(awk -v k="$k" -v e="$end" '($1 == "i" && k == "i" && $4 / 1000 <= e) { print $4 } ($1 == "h" && k == "h" && $4 != "-" && $3 / 1000 <= e) { print $3 }' "$B_PROBE" | sort -n | tail -n 1)
+		[ -n "$lr" ] && g=$(awk -v g="$g" -v l="$lr" -v n="$end" 'BEGIN { o = n - l / 1000; if (o > g + 0) { printf "%.1f\n", o } else { printf "%.1f\n", g } }')
 		if [ "$k" = i ]; then M_GI=$g; else M_GH=$g; fi
 	done
 }
@@ -270,7 +275,10 @@ cycle_hard() { # D RUN
 	sleep 0.5
 	measure_gaps $((ev - 1000))
 	M_EV=$ev M_FLOOR=$mdi
-	M_REF=$(wire_adv_last 192.0.2.1 "$ev") M_REF_WHAT=last_advert
+	# The last advert of n1 that crossed the bridge (the cut takes effect a
+	# few ms after T_CUT_MS, when `bridge link set` has run; nothing of n1
+	# crosses after it).
+	M_REF=$(wire_adv_last 192.0.2.1 "$(now_ms)") M_REF_WHAT=last_advert
 	[ -n "$M_REF" ] || { M_REF=$ev M_REF_WHAT=cut; }
 	M_DEC=$("adp_${d}_master_at" n2 "$ev")
 	M_ADV=$(wire_adv_first 192.0.2.2 "$ev")
@@ -471,6 +479,25 @@ cost_one() { # D N ADVERT
 		echo "$d,$cnt,$adv,$side,$win,$cpu,$per,${b[1]:-},${b[2]:-},${b[3]:-},$([ "$side" = master ] && echo "$st"),$([ "$side" = backup ] && echo "$tomaster"),$vips,$(load1)" >> "$COST_CSV"
 		say "  cost $d n=$cnt advert=$adv $side: cpu ${per} s/60s rss ${b[1]:-?} kB pss ${b[2]:-?} kB procs ${b[3]:-?}$([ "$side" = master ] && echo " startup ${st:-?} ms")$([ "$side" = backup ] && echo " to-MASTER transitions $tomaster") vips $vips ${C_NOTE:+($C_NOTE)}"
 	done
+	if [ "$PERF_SECS" -gt 0 ] && command -v perf >/dev/null 2>&1; then
+		local pp=() f
+		for side in master backup; do
+			n=n1; [ "$side" = backup ] && n=n2
+			f=$OUT/raw/perf-$d-$cnt-$adv-$side
+			perf record -q -F 1999 -g -o "$f.data" -p "$(proc_tree "${FIPD_PID[$n]}" | tr '\n' ',' | sed 's/,$//')" \
+				-- sleep "$PERF_SECS" </dev/null >/dev/null 2>&1 &
+			pp+=($!)
+			_track "$!"
+		done
+		for f in "${pp[@]}"; do _reap "$f" $((PERF_SECS * 1000 + 20000)) || _stop_pid "$f" 2000; done
+		for side in master backup; do
+			f=$OUT/raw/perf-$d-$cnt-$adv-$side
+			perf report -i "$f.data" --no-children --stdio --percent-limit 0.5 -g none 2>/dev/null > "$f.txt"
+			perf report -i "$f.data" --children --stdio --percent-limit 2 -g caller,0.5,callee --max-stack 12 2>/dev/null > "$f-callers.txt"
+			rm -f "$f.data"
+		done
+		say "  perf: $OUT/raw/perf-$d-$cnt-$adv-*.txt"
+	fi
 	stop_both
 	cp "$T_DIR/n1.log" "$OUT/raw/cost-$d-$cnt-$adv-n1.log" 2>/dev/null
 	cp "$T_DIR/n2.log" "$OUT/raw/cost-$d-$cnt-$adv-n2.log" 2>/dev/null
