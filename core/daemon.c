@@ -490,6 +490,13 @@ daemon_reload(const char *path, FILE *out)
 		return -1;
 	}
 	free(errs);
+	if (strcmp(nc->global.control_socket,
+	    running->global.control_socket) != 0 ||
+	    strcmp(nc->global.metrics_listen,
+	    running->global.metrics_listen) != 0 ||
+	    strcmp(nc->global.plugin_dir, running->global.plugin_dir) != 0)
+		log_warnx("reload: control_socket, metrics_listen and "
+		    "plugin_dir changes take effect at the next restart");
 	check_apply(nc, running);
 
 	/* Removed or changed instances stop (changed ones restart below). */
