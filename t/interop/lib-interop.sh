@@ -1,0 +1,887 @@
+# t/interop/lib-interop.sh -- helpers for the interoperability tests (issue 6).
+# Sourced by t/interop/*.sh; not executable.  It sources the integration
+# harness (t/integration/lib.sh: topology, nginx, prober, waits, cleanup) and
+# adds what mixed pairs need:
+#
+#   - a daemon KIND per node: fipd, keepalived or frr (zebra + vrrpd), all
+#     started from one fipd-style INI (translated for keepalived by lib.sh's
+#     ini_to_keepalived, for FRR here);
+#   - "is NODE master?" per kind: the VIP on eth0 (fipd, keepalived), or the
+#     VRRP macvlan up and not protodown (FRR);
+#   - an advert capture per node (tcpdump on the node's bridge port, inbound,
+#     i.e. what the node sends), so takeover times are measured on the wire
+#     the same way whatever the implementation;
+#   - IPv6 on the test links (2001:db8::/64) when a test asks for it.
+#
+# Everything lib.sh promises still holds: only our namespaces, only our PIDs,
+# bounded loops, cleanup by trap.
+
+I_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$I_LIB_DIR/../integration/lib.sh"
+
+I_FAM=4                 # 4 or 6
+I_VRID=50
+I_VIP4=192.0.2.100
+I_VIP6=2001:db8::100
+declare -A I_NODE6=([n1]=2001:db8::1 [n2]=2001:db8::2 [c]=2001:db8::50)
+declare -A I_KIND=() I_CONF=() I_ZEBRA_PID=() I_CAP_PID=()
+I_FRR_DIR=/usr/lib/frr
+I_CRASH_MS=
+
+other() { [ "$1" = n1 ] && echo n2 || echo n1; }
+
+# ------------------------------------------------------------ prerequisites
+
+i_need_keepalived() {
+	command -v keepalived >/dev/null 2>&1 ||
+		skip "keepalived is not installed (Debian: apt-get install keepalived)"
+}
+
+# FRR: zebra and vrrpd binaries, the frr user (FRR drops privileges to it and
+# checks it is in frrvty), and a kernel with macvlan + protodown (Linux 5.1+).
+# Call after i_setup (the probe uses the node namespace).
+i_need_frr() {
+	[ -x "$I_FRR_DIR/zebra" ] && [ -x "$I_FRR_DIR/vrrpd" ] && command -v vtysh >/dev/null 2>&1 ||
+		skip "FRR (zebra, vrrpd, vtysh) is not installed (Debian: apt-get install frr)"
+	id frr >/dev/null 2>&1 || skip "FRR is installed but there is no 'frr' user to run its daemons as"
+	local nsn; nsn=$(ns n1)
+	ip -n "$nsn" link add ifrrprobe link eth0 type macvlan mode bridge 2>/dev/null ||
+		skip "the kernel has no macvlan (FRR vrrpd needs one per virtual router)"
+	if ! ip -n "$nsn" link set ifrrprobe protodown on 2>/dev/null; then
+		ip -n "$nsn" link del ifrrprobe 2>/dev/null
+		skip "the kernel refuses protodown on a macvlan (FRR vrrpd needs Linux 5.1+)"
+	fi
+	ip -n "$nsn" link del ifrrprobe 2>/dev/null
+}
+
+# ------------------------------------------------------------ setup
+
+# i_setup MAX_SECONDS [4|6]: root, tools, fipd, topology, plugins, nginx on
+# both nodes (IPv4, and IPv6 when asked), address monitors, advert capture.
+i_setup() {
+	local max=${1:-90} fam=${2:-4} n
+	I_FAM=$fam
+	need_root
+	need_tools ip bridge nginx curl python3 tcpdump
+	need_daemon
+	t_init "$max"
+	setup_topology
+	setup_plugins
+	if [ "$fam" = 6 ]; then
+		T_VIP=$I_VIP6
+		i_enable_ipv6
+	fi
+	for n in n1 n2; do i_start_nginx "$n"; done
+	for n in n1 n2; do
+		wait_for "nsx c curl -s -m 1 http://$(i_url_host "$(i_node_addr "$n")")/ | grep -q node=$n" 5000 ||
+			die "topology: the client cannot reach nginx on $n"
+	done
+	mon_start n1
+	mon_start n2
+	i_cap_start n1
+	i_cap_start n2
+	# What the client hears about the VIP (ARP, Neighbor Discovery), for
+	# the logs of a failed run.
+	ip netns exec "$(ns c)" tcpdump -i eth0 -p -n -l -tt -e -vv \
+		"arp or (icmp6 and (ip6[40] == 135 or ip6[40] == 136))" \
+		</dev/null >"$T_DIR/client-nd.log" 2>/dev/null &
+	_track $!
+}
+
+i_url_host() { case $1 in *:*) echo "[$1]" ;; *) echo "$1" ;; esac; }
+i_node_addr() { if [ "$I_FAM" = 6 ]; then echo "${I_NODE6[$1]}"; else echo "${T_NODE_IP[$1]}"; fi; }
+
+# IPv6 on n1, n2 and the client (lib.sh switches it off to keep the IPv4 tests
+# quiet): no DAD (addresses usable at once), 2001:db8::X/64 on eth0, and the
+# link-local address present before anyone starts.
+i_enable_ipv6() {
+	local n k
+	for n in n1 n2 c; do
+		for k in all default eth0; do
+			nsx "$n" sysctl -qw "net.ipv6.conf.$k.accept_dad=0" >/dev/null 2>&1
+			nsx "$n" sysctl -qw "net.ipv6.conf.$k.disable_ipv6=0" >/dev/null 2>&1
+		done
+		ip -n "$(ns "$n")" -6 addr add "${I_NODE6[$n]}/64" dev eth0 nodad ||
+			die "cannot add ${I_NODE6[$n]} in $n"
+		wait_for "[ -n \"\$(i_ll $n)\" ]" 3000 || die "no IPv6 link-local address on $n eth0"
+	done
+	say "IPv6 up: n1 $(i_ll n1), n2 $(i_ll n2), client ${I_NODE6[c]}"
+}
+# The link-local address of NODE's DEV (default eth0), usable (not tentative).
+i_ll() {
+	ip -n "$(ns "$1")" -6 -o addr show dev "${2:-eth0}" scope link 2>/dev/null |
+		awk '!/tentative/ { sub(/\/.*/, "", $4); print $4; exit }'
+}
+
+# nginx as in lib.sh, listening on IPv6 too when the test uses IPv6.
+i_start_nginx() {
+	local n=$1 d="$T_DIR/nginx-$1" l6=
+	[ "$I_FAM" = 6 ] && l6="listen [::]:80 ipv6only=on;"
+	mkdir -p "$d/tmp"
+	cat > "$d/nginx.conf" <<EOF
+# test nginx for node $n (generated by $T_NAME)
+worker_processes 1;
+daemon off;
+master_process on;
+pid $d/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 256; }
+http {
+    access_log off;
+    keepalive_timeout 0;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+    server {
+        listen 0.0.0.0:80;
+        $l6
+        default_type text/plain;
+        location / { return 200 "node=$n\n"; }
+    }
+}
+EOF
+	ip netns exec "$(ns "$n")" nginx -e "$d/error.log" -p "$d" -c "$d/nginx.conf" \
+		</dev/null >"$d/stdout.log" 2>&1 &
+	NGINX_PID[$n]=$!
+	_track $!
+	wait_for "nsx $n curl -s -m 1 http://127.0.0.1/ | grep -q node=$n" 5000 ||
+		{ cat "$d/error.log" "$d/stdout.log" 2>/dev/null; die "nginx did not start in $n"; }
+}
+
+# ------------------------------------------------------------ configs
+
+# i_conf NODE STATE PRIO [key=value...]: a fipd INI for NODE (lib.sh's
+# wiki_conf with the given state and priority and overrides).  Tests set
+# I_CONF_KEYS (an array of key=value) for what all nodes share.
+I_CONF_KEYS=()
+I_UNICAST=0             # 1: unicast_src_ip = the node's address, unicast_peer = the other's
+i_conf() {
+	local n=$1 st=$2 pr=$3 uc=()
+	shift 3
+	if [ "$I_UNICAST" = 1 ]; then
+		uc=(unicast_src_ip="$(i_node_addr "$n")" unicast_peer="$(i_node_addr "$(other "$n")")")
+	fi
+	wiki_conf "$n" "${I_CONF_KEYS[@]}" "${uc[@]}" state="$st" priority="$pr" "$@"
+}
+
+# Keys only fipd knows, dropped before the keepalived translation.
+i_strip_fipd_keys() { # IN OUT
+	grep -vE '^[[:space:]]*(checksum_mode|strict_ttl|garp_repeat|garp_refresh)[[:space:]]*=' "$1" > "$2"
+}
+
+# Read KEY from the [instance] section of a fipd INI (all values, one a line).
+i_ini_get() { # CONF KEY
+	awk -v k="$2" '
+	/^\[instance / { s = 1; next } /^\[/ { s = 0 }
+	s { line = $0; sub(/[ \t]*[;#].*$/, "", line)
+	    kk = line; sub(/[ \t]*=.*$/, "", kk); gsub(/[ \t]/, "", kk)
+	    v = line; sub(/^[^=]*=[ \t]*/, "", v); sub(/[ \t]+$/, "", v)
+	    if (kk == k) print v }' "$1"
+}
+
+# ------------------------------------------------------------ FRR
+
+i_mv() { # the VRRP macvlan of the instance (FRR's naming convention)
+	if [ "$I_FAM" = 6 ]; then echo "vrrp6-2-$I_VRID"; else echo "vrrp4-2-$I_VRID"; fi
+}
+i_vmac() { printf '00:00:5e:00:0%d:%02x' "$([ "$I_FAM" = 6 ] && echo 2 || echo 1)" "$I_VRID"; }
+
+# The macvlan FRR needs: bridge mode, the virtual MAC, random link-local,
+# the VIP on it (not on eth0), up.  FRR creates nothing itself.
+i_frr_macvlan() { # NODE
+	local n=$1 nsn mv
+	nsn=$(ns "$n"); mv=$(i_mv)
+	ip -n "$nsn" link show dev "$mv" >/dev/null 2>&1 && return 0
+	ip -n "$nsn" link add "$mv" link eth0 type macvlan mode bridge || die "macvlan in $n"
+	ip -n "$nsn" link set dev "$mv" addrgenmode random || die "addrgenmode random on $mv"
+	ip -n "$nsn" link set dev "$mv" address "$(i_vmac)" || die "vMAC on $mv"
+	if [ "$I_FAM" = 6 ]; then
+		nsx "$n" sysctl -qw "net.ipv6.conf.$mv.accept_dad=0" >/dev/null 2>&1
+		ip -n "$nsn" -6 addr add "$(i_frr_vip_cidr)" dev "$mv" nodad || die "VIP on $mv"
+	else
+		# Only the macvlan may answer ARP for the VIP: the parent must not
+		# (a backup's VIP stays configured, on a protodown macvlan).
+		nsx "$n" sysctl -qw net.ipv4.conf.all.arp_ignore=1 >/dev/null
+		ip -n "$nsn" addr add "$(i_frr_vip_cidr)" dev "$mv" || die "VIP on $mv"
+	fi
+	ip -n "$nsn" link set dev "$mv" up || die "$mv up"
+	if [ "$I_FAM" = 6 ]; then
+		wait_for "[ -n \"\$(i_ll $n $mv)\" ]" 3000 || die "no link-local on $mv in $n"
+	fi
+}
+
+# vrrpd.conf from the fipd INI: version, priority, interval (ms), VIPs,
+# preempt.  (No unicast, no auth: FRR has neither.)
+i_frr_conf() { # NODE CONF OUT
+	local n=$1 conf=$2 out=$3 v p a pre vip
+	v=$(i_ini_get "$conf" version); p=$(i_ini_get "$conf" priority)
+	a=$(i_ini_get "$conf" advert_int); pre=$(i_ini_get "$conf" preempt)
+	{
+		echo "hostname $n"
+		echo "log file $T_DIR/$n.frr.log"
+		[ "${I_FRR_DEBUG:-0}" = 1 ] && echo "debug vrrp"
+		echo "interface eth0"
+		echo " vrrp $I_VRID version ${v:-3}"
+		echo " vrrp $I_VRID priority ${p:-100}"
+		echo " vrrp $I_VRID advertisement-interval $(awk -v s="${a:-1}" 'BEGIN { printf "%d", s * 1000 + 0.5 }')"
+		[ "$pre" = no ] && echo " no vrrp $I_VRID preempt"
+		i_ini_get "$conf" virtual_ipaddress | while read -r vip; do
+			vip=${vip%%/*}
+			case $vip in
+			*:*) echo " vrrp $I_VRID ipv6 $vip" ;;
+			*) echo " vrrp $I_VRID ip $vip" ;;
+			esac
+		done
+	} > "$out"
+}
+
+# zebra (once per node) and vrrpd in NODE's namespace, in the foreground
+# (their PIDs are ours), with private config, pid, zserv and vty paths under
+# $T_DIR/frr-NODE.  They run as the frr user, as packaged.
+i_start_frr() { # NODE CONF
+	local n=$1 conf=$2 d="$T_DIR/frr-$1" log="$T_DIR/$1.log"
+	mkdir -p "$d"
+	i_frr_macvlan "$n"
+	i_frr_conf "$n" "$conf" "$d/vrrpd.conf"
+	echo "hostname $n" > "$d/zebra.conf"
+	touch "$T_DIR/$n.frr.log"
+	chown -R frr:frr "$d" "$T_DIR/$n.frr.log"
+	chmod 755 "$d"
+	echo "=== $(date '+%H:%M:%S.%3N') start frr vrrpd ($d/vrrpd.conf)" >> "$log"
+	sed 's/^/    /' "$d/vrrpd.conf" >> "$log"
+	if [ -z "${I_ZEBRA_PID[$n]:-}" ] || ! _alive "${I_ZEBRA_PID[$n]}"; then
+		ip netns exec "$(ns "$n")" "$I_FRR_DIR/zebra" -f "$d/zebra.conf" -i "$d/zebra.pid" \
+			-z "$d/zserv.api" --vty_socket "$d" -A 127.0.0.1 -P 0 -u frr -g frr \
+			--log "file:$T_DIR/$n.zebra.log" </dev/null >>"$log" 2>&1 &
+		I_ZEBRA_PID[$n]=$!
+		_track "${I_ZEBRA_PID[$n]}"
+		I_FRR_PIDS+=("zebra.${I_ZEBRA_PID[$n]}")
+		wait_for "[ -S '$d/zserv.api' ]" 5000 || die "zebra did not start in $n (see $n.log)"
+	fi
+	ip netns exec "$(ns "$n")" "$I_FRR_DIR/vrrpd" -f "$d/vrrpd.conf" -i "$d/vrrpd.pid" \
+		-z "$d/zserv.api" --vty_socket "$d" -A 127.0.0.1 -P 0 -u frr -g frr \
+		</dev/null >>"$log" 2>&1 &
+	FIPD_PID[$n]=$!
+	_track "${FIPD_PID[$n]}"
+	I_FRR_PIDS+=("vrrpd.${FIPD_PID[$n]}")
+	wait_for "[ -S '$d/vrrpd.vty' ]" 5000 || die "vrrpd did not start in $n (see $n.log)"
+}
+
+# FRR keeps a per-process directory in /var/tmp/frr (crash log buffers),
+# removed on a clean exit but left behind by SIGKILL: remove ours.
+I_FRR_PIDS=()
+i_frr_tmp_cleanup() {
+	local p
+	for p in "${I_FRR_PIDS[@]}"; do
+		[ -e "/proc/${p#*.}" ] && continue
+		[ -d "/var/tmp/frr/$p" ] && rm -rf "/var/tmp/frr/${p:?}"
+	done
+	return 0
+}
+
+# End of a test: stop zebra (cleanly, so it removes its own files), drop
+# FRR's leftovers, print the figures, exit with the verdict.
+i_finish() {
+	local n
+	for n in n1 n2; do
+		[ -n "${I_ZEBRA_PID[$n]:-}" ] && _stop_pid "${I_ZEBRA_PID[$n]}" 3000
+	done
+	i_frr_tmp_cleanup
+	print_figures
+	finish
+}
+
+i_vtysh() { # NODE COMMAND
+	ip netns exec "$(ns "$1")" vtysh --vty_socket "$T_DIR/frr-$1" -c "$2" 2>&1
+}
+
+# ------------------------------------------------------------ daemons
+
+# i_start NODE KIND CONF: run KIND (fipd | keepalived | frr) on NODE.
+i_start() {
+	local n=$1 kind=$2 conf=$3
+	I_KIND[$n]=$kind
+	I_CONF[$n]=$conf
+	case $kind in
+	fipd) FIPD_DAEMON=fipd start_fipd "$n" "$conf" ;;
+	keepalived)
+		i_strip_fipd_keys "$conf" "$conf.ka.ini"
+		FIPD_DAEMON=keepalived start_fipd "$n" "$conf.ka.ini"
+		;;
+	frr)
+		FIPD_CONF[$n]=$conf
+		i_start_frr "$n" "$conf"
+		say "started frr vrrpd on $n (pid ${FIPD_PID[$n]}, zebra ${I_ZEBRA_PID[$n]})"
+		;;
+	*) die "i_start: unknown kind '$kind'" ;;
+	esac
+}
+
+i_alive() { [ -n "${FIPD_PID[$1]:-}" ] && _alive "${FIPD_PID[$1]}"; }
+
+# i_stop NODE: graceful stop (SIGTERM; keepalived, fipd and vrrpd all send
+# priority 0 when MASTER).  FIPD_RC[NODE] = exit status.
+i_stop() {
+	local n=$1
+	case ${I_KIND[$n]} in
+	keepalived) FIPD_DAEMON=keepalived stop_fipd "$n" 5000 ;;
+	frr) FIPD_DAEMON="frr vrrpd" stop_fipd "$n" 5000 ;;
+	*) FIPD_DAEMON=fipd stop_fipd "$n" 5000 ;;
+	esac
+}
+
+# i_crash NODE: the daemon dies hard (SIGKILL, no priority 0) and the node's
+# VIP goes with it, as when the host dies (a killed daemon's VIP would
+# otherwise stay configured: a second holder that no protocol removes).
+# I_CRASH_MS = when.
+i_crash() {
+	local n=$1 pid=${FIPD_PID[$1]} vp= nsn
+	nsn=$(ns "$n")
+	exec 3>&2 2>/dev/null
+	_now; I_CRASH_MS=$T_NOW
+	case ${I_KIND[$n]} in
+	keepalived)
+		# Stop the parent first so it cannot respawn the VRRP child,
+		# then kill the child (no priority 0), then the parent.
+		kill -STOP "$pid"
+		vp=$(cat "$T_DIR/$n.vrrp.pid" 2>/dev/null)
+		[ -n "$vp" ] && kill -KILL "$vp"
+		kill -KILL "$pid"
+		;;
+	*) kill -KILL "$pid" ;;
+	esac
+	# (FRR: the VIP leaves its macvlan; setting the macvlan down instead
+	# would also flush its IPv6 link-local address.)
+	case ${I_KIND[$n]} in
+	frr) ip -n "$nsn" addr del "$(i_frr_vip_cidr)" dev "$(i_mv)" 2>/dev/null ;;
+	*) ip -n "$nsn" addr del "$(i_vip_cidr)" dev eth0 2>/dev/null ;;
+	esac
+	_reap "$pid" 2000
+	FIPD_RC[$n]=$T_RC
+	# The orphaned VRRP child may stay a zombie until PID 1 reaps it, and a
+	# restarted keepalived refuses to run while its PID file names a live
+	# PID: the files are ours, the processes dead.
+	[ "${I_KIND[$n]}" = keepalived ] && rm -f "$T_DIR/$n.pid" "$T_DIR/$n.vrrp.pid"
+	[ "${I_KIND[$n]}" = frr ] && i_frr_tmp_cleanup
+	exec 2>&3 3>&-
+	say "${I_KIND[$n]} on $n crashed (SIGKILL) and its VIP is gone"
+}
+
+# Restart after i_crash, same kind and config.
+i_restart() {
+	local n=$1
+	[ "${I_KIND[$n]}" = frr ] && ip -n "$(ns "$n")" addr add "$(i_frr_vip_cidr)" dev "$(i_mv)" nodad
+	i_start "$n" "${I_KIND[$n]}" "${I_CONF[$n]}"
+}
+
+i_frr_vip_cidr() { if [ "$I_FAM" = 6 ]; then echo "$I_VIP6/128"; else echo "$I_VIP4/32"; fi; }
+i_vip_cidr() { if [ "$I_FAM" = 6 ]; then echo "$I_VIP6/64"; else echo "$I_VIP4/32"; fi; }
+
+# Log lines marking a transition into MASTER, for any kind.
+i_master_count() {
+	grep -cE -- '-> MASTER \(|Entering MASTER STATE|-> Master$|Backup -> Master' "$T_DIR/$1.log" "$T_DIR/$1.frr.log" 2>/dev/null |
+		awk -F: '{ s += $NF } END { print s + 0 }'
+}
+
+# ------------------------------------------------------------ who is master
+
+# VIP configured on NODE's eth0 (fipd, keepalived)?
+i_vip_on() {
+	if [ "$I_FAM" = 6 ]; then
+		ip -n "$(ns "$1")" -o -6 addr show dev eth0 2>/dev/null | grep -q " inet6 $I_VIP6/"
+	else
+		ip -n "$(ns "$1")" -o -4 addr show dev eth0 2>/dev/null | grep -q " inet $I_VIP4/"
+	fi
+}
+# FRR: the VIP is on the macvlan, and the macvlan is up and not in protodown.
+i_frr_active() {
+	local l
+	l=$(ip -n "$(ns "$1")" -o link show dev "$(i_mv)" 2>/dev/null) || return 1
+	case $l in *"protodown on"*|*NO-CARRIER*) return 1 ;; esac
+	case $l in *",UP,"*|*",UP>"*|*"<UP,"*) ;; *) return 1 ;; esac
+	ip -n "$(ns "$1")" -o addr show dev "$(i_mv)" 2>/dev/null | grep -qF " ${I_VIP6%%/*}/" && [ "$I_FAM" = 6 ] && return 0
+	ip -n "$(ns "$1")" -o addr show dev "$(i_mv)" 2>/dev/null | grep -qF " inet $I_VIP4/" && [ "$I_FAM" = 4 ]
+}
+i_is_master() {
+	case ${I_KIND[$1]:-none} in
+	frr) i_frr_active "$1" ;;
+	none) return 1 ;;
+	*) i_vip_on "$1" ;;
+	esac
+}
+i_only() { i_is_master "$1" && ! i_is_master "$(other "$1")"; }
+i_holders() {
+	local h=
+	i_is_master n1 && h=n1
+	i_is_master n2 && h="$h${h:+ }n2"
+	echo "${h:-none}"
+}
+i_dual() { i_is_master n1 && i_is_master n2; }
+
+# i_watch_single NODE MS: sample every 10 ms for MS; returns 0 if NODE was the
+# only master at every sample.  Sets I_WATCH_BAD (samples where not) and
+# I_WATCH_DUAL (samples with two masters).
+i_watch_single() {
+	local n=$1 dur=$2 i max end
+	I_WATCH_BAD=0; I_WATCH_DUAL=0; I_WATCH_N=0
+	max=$((dur / 10 + 1))
+	_now; end=$((T_NOW + dur))
+	for ((i = 0; i < max; i++)); do
+		I_WATCH_N=$((I_WATCH_N + 1))
+		if i_is_master n1 && i_is_master n2; then
+			I_WATCH_DUAL=$((I_WATCH_DUAL + 1)); I_WATCH_BAD=$((I_WATCH_BAD + 1))
+		elif ! i_only "$n"; then
+			I_WATCH_BAD=$((I_WATCH_BAD + 1))
+		fi
+		_now
+		[ "$T_NOW" -ge "$end" ] && break
+		sleep 0.01
+	done
+	[ "$I_WATCH_BAD" = 0 ]
+}
+
+# Address monitor (lib.sh's mon_start): first VIP add/del on NODE after
+# AFTER_MS, from line MARK on, for either family.
+i_mon_first() { # NODE add|del AFTER_MS [MARK]
+	local pat
+	if [ "$I_FAM" = 6 ]; then pat=" inet6 $I_VIP6/"; else pat=" inet $I_VIP4/"; fi
+	tail -n +"$((${4:-0} + 1))" "$T_DIR/$1.addrmon" | grep -F -- "$pat" |
+		while read -r ts rest; do
+			ts=${ts#[}; ts=${ts%]}
+			case $rest in
+			Deleted*) echo "$(date -d "$ts" +%s%3N) del" ;;
+			*) echo "$(date -d "$ts" +%s%3N) add" ;;
+			esac
+		done | awk -v k="$2" -v a="$3" '$2 == k && $1 >= a { print $1; exit }'
+}
+
+# ------------------------------------------------------------ adverts on the wire
+
+# tcpdump on NODE's bridge port, inbound only: every VRRP packet NODE sends,
+# IPv4 or IPv6, one line each, wall-clock time stamps.
+i_cap_start() {
+	local n=$1 f="$T_DIR/adv-$1.txt"
+	: > "$f"
+	ip netns exec "$(ns br)" tcpdump -i "$n" -Q in -p -n -l -tt -v \
+		'ip proto 112 or (ip6 and ip6[6] == 112)' </dev/null >"$f" 2>"$T_DIR/tcpdump-$n.err" &
+	I_CAP_PID[$n]=$!
+	_track "${I_CAP_PID[$n]}"
+	wait_for "grep -qs 'listening on' '$T_DIR/tcpdump-$n.err'" 3000 || die "tcpdump did not start on port $n"
+}
+
+# Adverts of NODE as "MS PRIO SRC TTL/HLIM" lines.  tcpdump -v prints the IP
+# header on one line and the VRRP part on the next (IPv4); IPv6 is one line.
+i_adverts() {
+	awk '
+	/^[0-9]+\.[0-9]+ IP6? / {
+		split($1, p, "."); ms = p[1] * 1000 + int(substr(p[2] "000", 1, 3))
+		hl = ""
+		if (match($0, /ttl [0-9]+/)) hl = substr($0, RSTART + 4, RLENGTH - 4)
+		if (match($0, /hlim [0-9]+/)) hl = substr($0, RSTART + 5, RLENGTH - 5)
+		cur = ms; curhl = hl; src = ""
+		if (match($0, /\) [0-9a-f.:]+ > /)) { src = substr($0, RSTART + 2, RLENGTH - 5) }
+		if (match($0, /prio [0-9]+/)) { printf "%.0f %s %s %s\n", cur, substr($0, RSTART + 5, RLENGTH - 5), src, curhl; cur = "" }
+		next
+	}
+	cur != "" && /prio [0-9]+/ {
+		if (src == "" && match($0, /^ *[0-9a-f.:]+ > /)) { s = substr($0, RSTART, RLENGTH - 3); gsub(/ /, "", s); src = s }
+		match($0, /prio [0-9]+/); printf "%.0f %s %s %s\n", cur, substr($0, RSTART + 5, RLENGTH - 5), src, curhl; cur = ""
+	}' "$T_DIR/adv-$1.txt"
+}
+# Last advert with priority > 0 from NODE before BEFORE_MS.
+i_adv_last() { i_adverts "$1" | awk -v b="$2" '$1 < b && $2 > 0 { t = $1 } END { if (t) printf "%.0f\n", t }'; }
+# First advert with priority > 0 from NODE at or after AFTER_MS.
+i_adv_first() { i_adverts "$1" | awk -v a="$2" '$1 >= a && $2 > 0 { printf "%.0f\n", $1; exit }'; }
+# Number of adverts with priority > 0 from NODE in [FROM, TO].
+i_adv_count() { i_adverts "$1" | awk -v f="$2" -v t="$3" '$1 >= f && $1 <= t && $2 > 0 { c++ } END { print c + 0 }'; }
+# Sources and hop limits seen from NODE (for the IPv6 checks).
+i_adv_srcs() { i_adverts "$1" | awk '{ print $3, $4 }' | sort -u; }
+
+# ------------------------------------------------------------ fipd counters
+
+# SIGUSR1 makes fipd log its counters; print the checksum-form line's two
+# numbers for instance VI_1: "PSEUDO RFC9568" (empty if none).
+i_fipd_csum() { # NODE
+	local n=$1 before
+	before=$(wc -l < "$T_DIR/$n.log")
+	kill -USR1 "${FIPD_PID[$n]}" 2>/dev/null || return 0
+	wait_for "tail -n +$((before + 1)) '$T_DIR/$n.log' | grep -q 'v3 checksum pseudo_header'" 2000 || return 0
+	tail -n +"$((before + 1))" "$T_DIR/$n.log" | grep 'VI_1: prio0 sent' |
+		sed -n 's/.*v3 checksum pseudo_header \([0-9]*\) rfc9568 \([0-9]*\).*/\1 \2/p' | tail -n 1
+}
+
+# ------------------------------------------------------------ timing
+
+# Skew_Time in ms for VERSION, ADVERT_SECONDS, PRIORITY (rounded up).
+i_skew() {
+	awk -v v="$1" -v a="$2" -v p="$3" 'BEGIN {
+		if (v == 2) printf "%d\n", (256 - p) * 1000 / 256 + 0.999
+		else { cs = int(a * 100 + 0.5); printf "%d\n", (256 - p) * cs * 10 / 256 + 0.999 }
+	}'
+}
+
+# Master_Down_Interval in ms for VERSION, ADVERT_SECONDS, PRIORITY
+# (v2: RFC 3768 §6.1, skew (256-p)/256 s; v3: RFC 9568 §6.1, centiseconds).
+i_mdi() {
+	awk -v v="$1" -v a="$2" -v p="$3" 'BEGIN {
+		if (v == 2) printf "%d\n", 3000 * a + (256 - p) * 1000 / 256 + 0.999
+		else { cs = int(a * 100 + 0.5); printf "%d\n", 30 * cs + (256 - p) * cs * 10 / 256 + 0.999 }
+	}'
+}
+
+# ------------------------------------------------------------ client
+
+i_client_sees() { # NODE: one direct request to the VIP from the client
+	nsx c curl -g -s -m 1 "http://$(i_url_host "$T_VIP")/" 2>/dev/null | grep -q "node=$1"
+}
+
+# ------------------------------------------------------------ scenarios
+
+# Settings the scenarios read (the tests set them):
+I_VER=2                 # VRRP version of the configs
+I_ADV=1                 # advert interval, seconds
+I_LABEL=                # figure prefix, e.g. "v2 unicast"
+I_WATCH_MS=2000         # how long "one master only" is sampled
+I_HOOK_ELECTED=         # function called (with the pair's label) once n1 is elected
+I_STAGGER=0             # 1: i_failover_pair starts n2 once n1 is master (not together)
+
+i_kinds_str() { echo "n1=${I_KIND[n1]:-?} n2=${I_KIND[n2]:-?}"; }
+
+# Expected winner of an equal-priority election: the higher primary address
+# (IPv4), or the higher link-local source of the adverts (IPv6: the eth0
+# link-local for fipd and keepalived, the macvlan's for FRR), compared as
+# unsigned integers (RFC 9568 §6.4.3).
+i_src_addr() { # NODE
+	if [ "$I_FAM" = 4 ] || [ "$I_UNICAST" = 1 ]; then i_node_addr "$1"
+	elif [ "${I_KIND[$1]}" = frr ]; then i_ll "$1" "$(i_mv)"
+	else i_ll "$1"
+	fi
+}
+i_tie_winner() {
+	python3 -c 'import ipaddress, sys; print("n1" if ipaddress.ip_address(sys.argv[1]) > ipaddress.ip_address(sys.argv[2]) else "n2")' \
+		"$(i_src_addr n1)" "$(i_src_addr n2)"
+}
+
+# Stop both nodes gracefully (backup first, so nothing fails over), check
+# that fipd exited 0 and no VIP is left behind.
+i_stop_both() {
+	local n first=n2
+	i_is_master n2 && first=n1
+	for n in "$first" "$(other "$first")"; do
+		i_alive "$n" || continue
+		i_stop "$n"
+		if [ "${I_KIND[$n]}" = fipd ]; then
+			check "$I_LABEL: fipd on $n exited 0 on SIGTERM" [ "${FIPD_RC[$n]}" = 0 ]
+		fi
+	done
+	for n in n1 n2; do
+		if [ "${I_KIND[$n]}" = frr ]; then
+			ip -n "$(ns "$n")" link del "$(i_mv)" 2>/dev/null
+		else
+			check "$I_LABEL: no VIP left on $n after the stop" eval '! i_vip_on '"$n"
+		fi
+	done
+	I_KIND=()
+}
+
+# i_failover_pair KIND_HI KIND_LO: KIND_HI on n1 (priority 100, state MASTER),
+# KIND_LO on n2 (priority 50, BACKUP), started together.
+#   1. election: n1 alone is master, and stays so (sampled every 10 ms for
+#      I_WATCH_MS; only n1 sends adverts meanwhile); the client is served by n1;
+#   2. n1 crashes (SIGKILL, VIP gone): n2 takes over within its
+#      Master_Down_Interval + margin after n1's last advert (measured on the
+#      wire: first advert of n2), and the client follows;
+#   3. n1 restarts: it takes the VIP back (preemption) and is alone again;
+#   4. n1 stops gracefully (SIGTERM): its priority-0 advert makes n2 take
+#      over within Skew_Time + margin.
+i_failover_pair() {
+	local hk=$1 lk=$2 c1 c2 mdi_lo mdi_hi M=$FIPD_MARGIN_MS t0 pair tmo
+	pair="$I_LABEL $hk(100)>$lk(50)"
+	say "=== $pair: $hk on n1 priority 100, $lk on n2 priority 50"
+	mdi_lo=$(i_mdi "$I_VER" "$I_ADV" 50)
+	mdi_hi=$(i_mdi "$I_VER" "$I_ADV" 100)
+	c1=$(i_conf n1 MASTER 100)
+	c2=$(i_conf n2 BACKUP 50)
+	_now; t0=$T_NOW
+	i_start n1 "$hk" "$c1"
+	# FRR always starts in Backup: it claims after its own Master_Down_Interval.
+	tmo=$((mdi_hi + mdi_lo + M + 2000))
+	if [ "${I_STAGGER:-0}" = 1 ]; then
+		wait_for "i_is_master n1" "$tmo" || fail "$pair: n1 ($hk) alone did not become master within $tmo ms"
+		sleep "$(awk -v a="$I_ADV" 'BEGIN { printf "%.2f", a * 2 }')"
+	fi
+	i_start n2 "$lk" "$c2"
+	if ! wait_for "i_only n1" "$tmo"; then
+		fail "$pair: n1 ($hk) not the only master within $tmo ms of the start (masters: $(i_holders))"
+		i_stop_both
+		return 1
+	fi
+	_now
+	say "$pair: n1 ($hk) master alone after $((T_NOW - t0)) ms"
+	local w0 w1
+	_now; w0=$T_NOW
+	if i_watch_single n1 "$I_WATCH_MS"; then
+		ok "$pair: election: n1 ($hk, priority 100) the only master for ${I_WATCH_MS} ms ($I_WATCH_N samples)"
+	else
+		fail "$pair: election unstable: $I_WATCH_BAD of $I_WATCH_N samples without n1 alone ($I_WATCH_DUAL with two masters)"
+	fi
+	_now; w1=$T_NOW
+	sleep 0.2
+	check "$pair: n2 ($lk, backup) sent no advert while n1 was master" [ "$(i_adv_count n2 "$w0" "$w1")" = 0 ]
+	check "$pair: n1 ($hk) advertised meanwhile" [ "$(i_adv_count n1 "$w0" "$w1")" -gt 0 ]
+	[ -n "$T_PROBER_PID" ] && check "$pair: client served by n1" i_client_sees n1
+	# The test's own checks while the election holds (e.g. counters).
+	[ -n "$I_HOOK_ELECTED" ] && "$I_HOOK_ELECTED" "$pair"
+
+	# --- 2. n1 crashes.
+	local m2 last first tk tv cfirst gap lo
+	m2=$(mon_mark n2)
+	i_crash n1
+	if ! wait_for "i_is_master n2" $((mdi_lo + M + 2000)); then
+		fail "$pair: n2 ($lk) did not take over within $((mdi_lo + M + 2000)) ms of n1's crash (masters: $(i_holders))"
+	fi
+	sleep 0.5
+	last=$(i_adv_last n1 "$I_CRASH_MS")
+	first=$(i_adv_first n2 "$I_CRASH_MS")
+	if [ -n "$last" ] && [ -n "$first" ]; then
+		tk=$((first - last))
+		figure "$pair: n1 ($hk) crashed, n2 ($lk) took over $tk ms after n1's last advert (Master_Down_Interval $mdi_lo ms, bound $((mdi_lo + M)) ms)"
+		check "$pair: takeover by $lk within Master_Down_Interval + $M ms ($tk ms)" [ "$tk" -le $((mdi_lo + M)) ]
+		lo=$(awk -v a="$I_ADV" 'BEGIN { printf "%d", 3000 * a - 20 }')
+		check "$pair: takeover not before 3 advert intervals ($tk ms >= $lo ms)" [ "$tk" -ge "$lo" ]
+	else
+		fail "$pair: adverts not captured (n1 last '$last', n2 first '$first')"
+	fi
+	if [ "$lk" != frr ]; then
+		tv=$(i_mon_first n2 add "$I_CRASH_MS" "$m2")
+		[ -n "$tv" ] && [ -n "$last" ] && say "$pair: VIP added on n2 $((tv - last)) ms after n1's last advert"
+	fi
+	if [ -n "$T_PROBER_PID" ]; then
+		if wait_client n2 "$I_CRASH_MS" 2000; then
+			cfirst=$(probe_first n2 "$I_CRASH_MS")
+			read -r gap _ _ <<< "$(probe_gap $((I_CRASH_MS - 500)) "$cfirst")"
+			figure "$pair: client outage $gap ms (first answer from n2 $((cfirst - ${last:-$I_CRASH_MS})) ms after n1's last advert)"
+		else
+			fail "$pair: the client got no answer from n2 after n1's crash"
+		fi
+	fi
+
+	# --- 3. n1 comes back and preempts.
+	local tr
+	i_restart n1
+	_now; tr=$T_NOW
+	tmo=$((mdi_hi + M + 2000))
+	if wait_for "i_only n1" "$tmo"; then
+		_now
+		figure "$pair: n1 ($hk) restarted, master alone again after $((T_NOW - tr)) ms"
+		if i_watch_single n1 1000; then
+			ok "$pair: after the restart n1 stays the only master"
+		else
+			fail "$pair: after the restart: $I_WATCH_BAD of $I_WATCH_N samples without n1 alone"
+		fi
+		[ -n "$T_PROBER_PID" ] && { wait_client n1 "$tr" 2000 || fail "$pair: the client is not served by n1 after the failback"; }
+	else
+		fail "$pair: n1 ($hk) not the only master within $tmo ms of its restart (masters: $(i_holders))"
+		i_stop_both
+		return 1
+	fi
+
+	# --- 4. n1 stops gracefully: priority 0, n2 takes over after Skew_Time.
+	local skew ts p0
+	skew=$(i_skew "$I_VER" "$I_ADV" 50)
+	_now; ts=$T_NOW
+	i_stop n1
+	[ "$hk" = fipd ] && check "$pair: fipd on n1 exited 0 on SIGTERM" [ "${FIPD_RC[n1]}" = 0 ]
+	if wait_for "i_only n2" $((skew + M + 1000)); then
+		sleep 0.3
+		p0=$(i_adverts n1 | awk -v a="$ts" '$1 >= a && $2 == 0 { printf "%.0f\n", $1; exit }')
+		first=$(i_adv_first n2 "$ts")
+		if [ -n "$p0" ] && [ -n "$first" ]; then
+			tk=$((first - p0))
+			figure "$pair: n1 ($hk) stopped gracefully, n2 ($lk) took over $tk ms after the priority-0 advert (Skew_Time $skew ms, bound $((skew + M)) ms)"
+			check "$pair: takeover after priority 0 within Skew_Time + $M ms ($tk ms)" [ "$tk" -le $((skew + M)) ]
+		else
+			fail "$pair: graceful stop: no priority-0 advert from n1 ($hk) ('$p0') or no advert from n2 ('$first')"
+		fi
+	else
+		fail "$pair: n2 ($lk) not the only master within $((skew + M + 1000)) ms of n1's graceful stop (masters: $(i_holders))"
+	fi
+	i_stop_both
+}
+
+# i_tie_pair KIND1 KIND2: both priority 100 and state BACKUP, KIND1 on n1,
+# KIND2 on n2.  A backup never preempts an equal-priority master (RFC 9568
+# §6.4.2), so the address tie-break only decides when two masters meet: the
+# backup's switch port is cut until it is master too, then restored.  The
+# higher address (IPv4: the primary address; IPv6: the link-local source)
+# must win whichever implementation runs there, the other must yield, and
+# there must be one master only afterwards (sampled every 10 ms for
+# I_WATCH_MS; the loser sends no advert meanwhile).
+i_tie_pair() {
+	local k1=$1 k2=$2 c1 c2 win lose pair mdi M=$FIPD_MARGIN_MS tmo first second
+	pair="$I_LABEL tie $k1@n1/$k2@n2"
+	say "=== $pair: both priority 100"
+	mdi=$(i_mdi "$I_VER" "$I_ADV" 100)
+	c1=$(i_conf n1 BACKUP 100)
+	c2=$(i_conf n2 BACKUP 100)
+	i_start n1 "$k1" "$c1"
+	i_start n2 "$k2" "$c2"
+	tmo=$((2 * mdi + M + 2000))
+	# One master, stable for 3 advert intervals (a start-up race may make
+	# both master for a moment).
+	local hold i
+	hold=$(awk -v a="$I_ADV" 'BEGIN { printf "%d", 3000 * a }')
+	first=
+	for ((i = 0; i < 5; i++)); do
+		wait_for "i_only n1 || i_only n2" "$tmo" || break
+		first=n1; i_only n2 && first=n2
+		hold_for "i_only $first" "$hold" && break
+		first=
+	done
+	if [ -z "$first" ]; then
+		fail "$pair: no stable single master after the start (masters: $(i_holders))"
+		i_stop_both
+		return 1
+	fi
+	second=$(other "$first")
+	say "$pair: $first (${I_KIND[$first]}) elected first; cutting $second off until it is master too"
+	sleep 0.3
+	cut_link "$second"
+	if ! wait_for "i_dual" $((mdi + M + 2000)); then
+		fail "$pair: $second (${I_KIND[$second]}) did not become master behind the cut (masters: $(i_holders))"
+		restore_link "$second"
+		i_stop_both
+		return 1
+	fi
+	sleep "$(awk -v a="$I_ADV" 'BEGIN { printf "%.2f", a * 1.5 }')"
+	win=$(i_tie_winner)
+	lose=$(other "$win")
+	restore_link "$second"
+	if wait_for "i_only $win" $((3 * mdi + M)); then
+		_now
+		figure "$pair: two masters met, $lose (${I_KIND[$lose]}) yielded to $win (${I_KIND[$win]}, higher address) $((T_NOW - T_RESTORE_MS)) ms after the heal"
+	else
+		fail "$pair: after the heal, $win (${I_KIND[$win]}, higher address) is not the only master (masters: $(i_holders))"
+		i_stop_both
+		return 1
+	fi
+	# The client could not hear the cut node's announcements.  If that
+	# node won, the client's cache still points at the loser, and only a
+	# GARP/NA from the winner fixes it.  Which happens only if the winner
+	# hears the loser: fipd, when it yields, sends one advert (its "yield
+	# notice"), which makes an RFC 9568 winner (fipd) or keepalived
+	# re-announce.  A silent loser (keepalived, FRR) may yield on the
+	# winner's first advert before sending any: then it is a race, and FRR
+	# (RFC 5798) never re-announces.  Asserted where fipd's design promises
+	# it, reported otherwise.
+	if [ -n "$T_PROBER_PID" ]; then
+		local cb promised=0
+		[ "$win" = "$first" ] && promised=1
+		[ "$win" = "$second" ] && [ "${I_KIND[$lose]}" = fipd ] && [ "${I_KIND[$win]}" != frr ] && promised=1
+		if wait_client "$win" "$T_RESTORE_MS" 2000; then
+			cb=$(probe_first "$win" "$T_RESTORE_MS")
+			figure "$pair: client served by $win (${I_KIND[$win]}) $((cb - T_RESTORE_MS)) ms after the heal"
+		elif [ "$promised" = 1 ]; then
+			fail "$pair: client not served by $win (${I_KIND[$win]}) within 2 s of the heal ($(probe_counts "$T_RESTORE_MS" "$(now_ms)"))"
+		else
+			figure "$pair: client NOT served by $win (${I_KIND[$win]}) within 2 s of the heal ($(probe_counts "$T_RESTORE_MS" "$(now_ms)")): its cache still points at $lose (${I_KIND[$lose]}), and $win sent no GARP/NA after the heal"
+			echo "NOTE: client not following the winner after the heal (not promised for a ${I_KIND[$lose]} loser / ${I_KIND[$win]} winner; see lib-interop.sh)"
+		fi
+	fi
+	local w0 w1
+	_now; w0=$T_NOW
+	if i_watch_single "$win" "$I_WATCH_MS"; then
+		ok "$pair: $win (${I_KIND[$win]}, higher address) the only master for ${I_WATCH_MS} ms ($I_WATCH_N samples, no dual master)"
+	else
+		fail "$pair: $I_WATCH_BAD of $I_WATCH_N samples without $win alone ($I_WATCH_DUAL with two masters; masters now: $(i_holders))"
+	fi
+	_now; w1=$T_NOW
+	sleep 0.2
+	check "$pair: $lose (${I_KIND[$lose]}) sent no advert meanwhile" [ "$(i_adv_count "$lose" "$w0" "$w1")" = 0 ]
+	check "$pair: $win (${I_KIND[$win]}) advertised meanwhile" [ "$(i_adv_count "$win" "$w0" "$w1")" -gt 0 ]
+	i_stop_both
+}
+
+# ------------------------------------------------------------ unsolicited NA
+
+# fipd's unsolicited Neighbor Advertisements for the VIP, as the client heard
+# them: those sent from a node's eth0 link-local address (keepalived and FRR
+# send theirs from the VIP).  Prints one line per NA:
+#   "SRC_MAC SRC DST HLIM FLAGS TLLA"   (FLAGS like router,override)
+i_fipd_nas() {
+	local ll1 ll2
+	ll1=$(i_ll n1); ll2=$(i_ll n2)
+	awk -v vip="$I_VIP6" -v a="$ll1" -v b="$ll2" '
+	/neighbor advertisement/ && index($0, "tgt is " vip ",") {
+		cur = ""
+		if (!match($0, /\) [0-9a-f:]+ > [0-9a-f:]+:/)) next
+		split(substr($0, RSTART + 2, RLENGTH - 3), sd, " > ")
+		if (sd[1] != a && sd[1] != b) next
+		hl = "?"; if (match($0, /hlim [0-9]+/)) hl = substr($0, RSTART + 5, RLENGTH - 5)
+		fl = "none"; if (match($0, /Flags \[[a-z, ]*\]/)) { fl = substr($0, RSTART + 7, RLENGTH - 8); gsub(/ /, "", fl) }
+		cur = $2 " " sd[1] " " sd[2] " " hl " " fl
+		next
+	}
+	cur != "" && /link-address option/ { print cur, $NF; cur = ""; next }
+	cur != "" { print cur, "-"; cur = "" }' "$T_DIR/client-nd.log"
+}
+
+# CONFORMANCE item 72: R=1, S=0, O=1, target = VIP, TLLA = the sender's MAC,
+# to ff02::1, hop limit 255.
+i_check_fipd_nas() {
+	local nas bad n
+	nas=$(i_fipd_nas)
+	n=$(printf '%s\n' "$nas" | grep -c .)
+	check "fipd sent unsolicited Neighbor Advertisements for $I_VIP6 ($n seen by the client)" [ "$n" -gt 0 ]
+	[ "$n" -gt 0 ] || return 0
+	bad=$(printf '%s\n' "$nas" | awk '$3 != "ff02::1" || $4 != 255 || $5 != "router,override" || $6 != $1')
+	check "fipd's NAs: to ff02::1, hop limit 255, flags R=1 S=0 O=1, target link-layer address = sender's MAC (CONFORMANCE 72)${bad:+; bad: $bad}" [ -z "$bad" ]
+}
+
+# i_interval_pair KIND_HI ADV_HI KIND_LO ADV_LO: KIND_HI on n1 (priority 100)
+# advertising every ADV_HI s, KIND_LO on n2 (priority 50) configured with
+# ADV_LO s.  RFC 9568 §6.4.2: a v3 backup adopts the master's interval
+# (Master_Adver_Interval), so n2 must not time out while n1 advertises, and
+# after n1's crash it must take over after 3 * ADV_HI + Skew_Time (of ADV_HI),
+# not after its own, shorter, Master_Down_Interval.  (Until it hears the
+# first advert, a starting backup uses its own interval, RFC 9568 §6.4.1: n2
+# may be master for a moment at start-up; that is counted, not failed.)
+i_interval_pair() {
+	local hk=$1 ah=$2 lk=$3 al=$4 c1 c2 pair mdi own M=$FIPD_MARGIN_MS t0 last first tk
+	pair="$I_LABEL interval $hk(100, ${ah}s)>$lk(50, ${al}s)"
+	say "=== $pair"
+	mdi=$(i_mdi 3 "$ah" 50)
+	own=$(i_mdi 3 "$al" 50)
+	c1=$(i_conf n1 MASTER 100 advert_int="$ah")
+	c2=$(i_conf n2 BACKUP 50 advert_int="$al")
+	i_start n1 "$hk" "$c1"
+	wait_for "i_only n1" $((2 * mdi + 2000)) || { fail "$pair: n1 ($hk) not master"; i_stop_both; return 1; }
+	_now; t0=$T_NOW
+	i_start n2 "$lk" "$c2"
+	# Settle: n2 has heard n1 (and yielded if it timed out first).
+	wait_for "i_only n1" $((own + mdi + 1000)) || fail "$pair: n1 not the only master after n2's start (masters: $(i_holders))"
+	sleep "$(awk -v a="$ah" 'BEGIN { printf "%.2f", a * 2 }')"
+	if i_watch_single n1 $((mdi + 500)); then
+		ok "$pair: n2 ($lk) adopted n1's ${ah} s interval: no timeout for $((mdi + 500)) ms (its own Master_Down_Interval is $own ms)"
+	else
+		fail "$pair: $I_WATCH_BAD of $I_WATCH_N samples without n1 alone ($I_WATCH_DUAL dual): n2 ($lk) did not adopt n1's interval"
+	fi
+	local nm
+	nm=$(i_adv_count n2 "$t0" "$(now_ms)")
+	[ "$nm" -gt 0 ] && say "$pair: n2 advertised $nm time(s) at start-up before hearing n1 (RFC 9568 §6.4.1)"
+	i_crash n1
+	wait_for "i_is_master n2" $((mdi + M + 2000)) || fail "$pair: n2 ($lk) did not take over after n1's crash"
+	sleep 0.3
+	last=$(i_adv_last n1 "$I_CRASH_MS"); first=$(i_adv_first n2 "$I_CRASH_MS")
+	if [ -n "$last" ] && [ -n "$first" ]; then
+		tk=$((first - last))
+		figure "$pair: n2 ($lk) took over $tk ms after n1's last advert (Master_Down_Interval from n1's interval $mdi ms; from its own $own ms)"
+		check "$pair: takeover after n1's Master_Down_Interval ($tk ms within [$((mdi - 100)), $((mdi + M))])" \
+			eval "[ $tk -ge $((mdi - 100)) ] && [ $tk -le $((mdi + M)) ]"
+	else
+		fail "$pair: adverts not captured"
+	fi
+	i_stop_both
+}
