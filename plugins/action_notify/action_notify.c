@@ -1,27 +1,1401 @@
 /*
- * action_notify: notify scripts on state transitions (issue 4).
- * Placeholder: owns no keys and does nothing yet.
+ * action_notify: run notify scripts on state transitions (DESIGN.md 6),
+ * one at a time per instance, in transition order, each with a timeout.
+ *
+ * Keys of an [instance] section (all optional; order 30, so scripts run
+ * after action_netlink has moved the VIPs and action_arping announced
+ * them):
+ *
+ *   notify = CMD			every transition
+ *   notify_master = CMD		transition to MASTER
+ *   notify_backup = CMD		... to BACKUP
+ *   notify_fault = CMD			... to FAULT
+ *   notify_stop = CMD			... to STOP (the instance stops)
+ *   notify_master_rx_lower_pri = CMD	RFC 9568 6.4.3: the MASTER heard a
+ *					lower priority (keepalived's name)
+ *   notify_timeout = SECONDS		per script run, default 5, 0.1-3600
+ *
+ * CMD is an absolute path, optionally followed by arguments split like a
+ * shell would ('...', "...", \x) with no expansion and no shell.
+ *
+ * Calling convention (keepalived-compatible): CMD's words, then
+ * INSTANCE NAME STATE PRIORITY, e.g. `/etc/fipd/notify.sh INSTANCE VI_1
+ * MASTER 100`.  The environment holds only PATH (a fixed, minimal one)
+ * and FIPD_INSTANCE, FIPD_STATE, FIPD_PREV_STATE, FIPD_VRID,
+ * FIPD_INTERFACE, FIPD_VIPS (addresses separated by spaces, no prefix
+ * length), FIPD_SEQ (the transition's sequence number, monotonic per
+ * daemon), FIPD_PRIORITY, FIPD_REASON and FIPD_EVENT (TRANSITION, or
+ * MASTER_RX_LOWER_PRI for the hook).  The hook is called with STATE
+ * MASTER, so that a script that re-asserts on MASTER just works; its
+ * FIPD_PREV_STATE is MASTER too and FIPD_SEQ is the seq of the
+ * transition into MASTER.
+ *
+ * Order.  Each transition gives one item of up to two runs: the
+ * state-specific script first, then the generic `notify` (keepalived's
+ * order).  Per instance one run at a time, items in transition order.
+ * Items of an instance survive the instance: on reload a changed
+ * instance's STOP scripts finish before the restarted instance's first
+ * script starts (the queue is found again by instance name).
+ *
+ * Collapse (ntf_queue_push in ntf_util.c): when a transition arrives and
+ * NTF_QUEUE_MAX (4) transitions are already pending, the pending ones are
+ * dropped and logged; the running script is never interrupted and the
+ * newest transition is never dropped.  A pending hook item is dropped by
+ * any later transition, and a second hook item is not queued while one is
+ * pending.  When an instance stops (detach), only its newest pending item
+ * (the STOP) is kept.
+ *
+ * Timeout.  At notify_timeout the script's process group gets SIGTERM,
+ * one second later SIGKILL; one more second later fipd stops waiting for
+ * a process that will not die (a D state) and goes on with the queue, the
+ * process being reaped whenever it exits.  When a script exits, whatever
+ * it left running in its process group is killed: a script that must
+ * leave a process behind has to put it in its own session (setsid).
+ *
+ * Hygiene, in the child: every signal blocked across fork (a signal
+ * landing before the dispositions are reset would run the daemon's
+ * handlers), then default dispositions, a new session (process group =
+ * pid), stdin /dev/null, stdout and stderr a pipe to fipd, "/" as
+ * working directory, umask 022, supplementary groups dropped, gid and uid
+ * of [global] script_user (default nobody; root only when configured
+ * so), every descriptor above 2 closed at exec (close_range), an empty
+ * signal mask, then execve.  A failure before execve is reported through
+ * a close-on-exec pipe with the step that failed.
+ *
+ * Output: stdout and stderr are logged line by line at INFO as
+ * "NAME: KEY[PID]: line", control characters as '?', at most
+ * NTF_LINE_MAX bytes a line and NTF_OUT_MAX bytes a run; the rest is
+ * read and counted.  Exit status, timeouts and spawn failures are logged
+ * with the script path and the transition's seq, and counted
+ * (notify_run, notify_failed, notify_timeout, notify_dropped).
+ *
+ * Reaping without SIGCHLD: pidfd_open(2) gives a descriptor that becomes
+ * readable when the child exits, watched on the loop; then
+ * waitid(P_PIDFD).  Where pidfd_open is missing (Linux < 5.3, some
+ * valgrind versions) a timer polls waitid(P_PID, WNOHANG) every 20 ms.
+ *
+ * The hook (notify_master_rx_lower_pri) runs at the first lower-priority
+ * advertisement heard as MASTER, and once more when a window of
+ * notify_timeout + 1 s + one advertisement interval has passed (the other
+ * router's notify_master may have still been running when ours
+ * re-asserted, and last writer wins in cloud APIs); events inside the
+ * window are absorbed.  It never runs outside MASTER.
+ *
+ * Stop.  On SIGTERM the core takes every instance to STOP and detaches
+ * the plugins, then leaves its loop and unloads them.  fini() therefore
+ * runs what is left synchronously (poll(2) on the pidfds and pipes): the
+ * running scripts and the STOP items, with their timeouts, and at most
+ * AN_EXIT_MAX_MS in all, after which the remaining process groups are
+ * killed.  So notify_stop runs, and fipd waits for it, boundedly, before
+ * it exits.
+ *
+ * Configuration test (conf_key, so that `fipd -t` names the key's line):
+ * the script must be an absolute path to a regular file, executable by
+ * script_user, owned by root or script_user (or by fipd's own user when
+ * it is not root), writable by neither group nor others; every directory
+ * above it, on the configured path and on the resolved one, likewise
+ * (sticky directories such as /tmp may be world-writable).
  */
-#include <stddef.h>
+#include "config.h"
+
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fipd/plugin.h"
+#include "ntf.h"
 
+#define AN_DEFAULT_USER	"nobody"
+#define AN_POLL_US	20000		/* waitid polling without pidfd */
+#define AN_READ_CHUNK	4096
+#define AN_READS_MAX	16		/* reads per wake-up */
+#define AN_EXIT_MAX_MS	10000		/* fini() waits at most this */
+#define AN_FD_LOOP_MAX	65536
+#define AN_KICK_MAX	64		/* spawn attempts per kick */
+#define AN_CS_US	10000
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC	(1U << 2)
+#endif
+
+struct an_conf {
+	char		*cmd[NTF_K_MAX];	/* as configured, for logs */
+	char		**words[NTF_K_MAX];
+	unsigned int	 timeout_ms;
+	int		 timeout_set;
+};
+
+struct an_inst;
+
+/* One running (or abandoned) script process. */
+struct an_child {
+	LIST_ENTRY(an_child) entry;
+	struct an_inst	*in;		/* NULL: abandoned, reap only */
+	pid_t		 pid;		/* also its session and group */
+	int		 pidfd;		/* -1: polled with t_poll */
+	int		 outfd;		/* stdout+stderr, -1 after EOF */
+	int		 errfd;		/* pre-exec failure report */
+	struct fipd_io	*io_pid;
+	struct fipd_io	*io_out;
+	struct fipd_timer *t_poll;
+	struct ntf_clock clk;
+	uint64_t	 start_us;
+	unsigned int	 timeout_ms;
+	enum ntf_key	 key;
+	uint64_t	 seq;
+	const char	*state;		/* static string */
+	char		*path;		/* argv[0], for logs */
+	char		*iname;		/* instance, for logs */
+	struct ntf_out	 out;
+	int		 timed_out;
+};
+
+struct an_ctx;
+
+/* An instance's queue; outlives the instance until it is empty. */
+struct an_inst {
+	LIST_ENTRY(an_inst) entry;
+	char		*name;
+	struct an_ctx	*ctx;		/* NULL once detached */
+	struct ntf_queue q;
+	struct an_child	*child;		/* the running run, or NULL */
+	struct fipd_timer *t_clock;	/* the running run's deadline */
+};
+
+/* One attached instance. */
+struct an_ctx {
+	struct an_inst	*in;
+	const struct fipd_instance *vi;	/* valid until detach */
+	char		**words[NTF_K_MAX];
+	unsigned int	 timeout_ms;
+	enum fipd_state	 state;
+	enum fipd_state	 prev;
+	uint64_t	 seq;
+	int		 priority;
+	struct fipd_timer *t_rxlp;	/* the hook's confirmation run */
+	uint64_t	 rxlp_until;	/* end of the hook's window */
+};
+
+/* What a child that could not exec writes to the error pipe. */
+struct an_execerr {
+	int		 stage;
+	int		 err;
+};
+
+enum {
+	AN_ST_SIGNALS = 1,
+	AN_ST_SETSID,
+	AN_ST_FDS,
+	AN_ST_DEVNULL,
+	AN_ST_CHDIR,
+	AN_ST_SETGROUPS,
+	AN_ST_SETGID,
+	AN_ST_SETUID,
+	AN_ST_EXEC,
+};
+
+static int	 an_init(struct fipd_host *, const struct fipd_host_api *);
+static void	 an_fini(void);
+static int	 an_conf_key(struct fipd_host *, void **, const char *,
+		    const char *, char *, size_t);
+static void	 an_conf_free(void *);
+static int	 an_attach(struct fipd_host *, const struct fipd_instance *,
+		    void *, void **);
+static void	 an_detach(void *);
 static void	 an_transition(void *, const struct fipd_transition *);
+static void	 an_event(void *, enum fipd_event);
+
+static int	 an_who(struct ntf_who *, char *, size_t);
+static int	 an_check_dirs(const char *, const char *,
+		    const struct ntf_who *, char *, size_t);
+static int	 an_check_script(const char *, char *, size_t);
+static char	**an_strv_dup(char **);
+static struct an_inst *an_inst_get(const char *);
+static int	 an_inst_gc(struct an_inst *);
+static struct ntf_item *an_item_new(struct an_ctx *, enum ntf_kind,
+		    const struct ntf_info *);
+static void	 an_enqueue(struct an_ctx *, struct ntf_item *);
+static void	 an_log_dropped(const char *, const char *,
+		    struct ntf_itemq *);
+static int	 an_kick(struct an_inst *);
+static int	 an_spawn(struct an_inst *, struct ntf_item *);
+static void	 an_child_exec(char *const *, char *const *, int, int, int,
+		    uid_t, gid_t) __attribute__((noreturn));
+static void	 an_child_fail(int, int, int) __attribute__((noreturn));
+static void	 an_closefrom(int);
+static int	 an_user(uid_t *, gid_t *, int *);
+static int	 an_pidfd_open(pid_t);
+static void	 an_child_free(struct an_child *);
+static void	 an_signal(struct an_child *, int);
+static int	 an_reap(struct an_child *);
+static void	 an_read_out(struct an_child *, int);
+static void	 an_out_line(void *, const char *);
+static void	 an_tick(struct an_child *, uint64_t);
+static void	 an_pid_cb(int, void *);
+static void	 an_out_cb(int, void *);
+static void	 an_poll_cb(void *);
+static void	 an_clock_cb(void *);
+static void	 an_rxlp_cb(void *);
+static void	 an_rxlp_run(struct an_ctx *);
+static const char *an_stage_str(int);
+static uint64_t	 an_now(void);
+
+static struct fipd_host			*an_host;
+static const struct fipd_host_api	*an_api;
+static LIST_HEAD(, an_inst)		 an_insts =
+    LIST_HEAD_INITIALIZER(an_insts);
+static LIST_HEAD(, an_child)		 an_children =
+    LIST_HEAD_INITIALIZER(an_children);
+static int				 an_nopidfd;	/* logged once */
+static int				 an_notroot;	/* logged once */
+
+/* Cache of the script user, looked up again only when its name changes. */
+static struct {
+	char		 name[64];
+	uid_t		 uid;
+	gid_t		 gid;
+	int		 valid;
+} an_usr;
+
+#define AN_LOG(lvl, ...)	an_api->log(an_host, (lvl), __VA_ARGS__)
 
 static const struct fipd_action_ops an_ops = {
+	.conf_key = an_conf_key,
+	.conf_free = an_conf_free,
+	.attach = an_attach,
+	.detach = an_detach,
 	.transition = an_transition,
+	.event = an_event,
 };
 
 FIPD_PLUGIN(
 	.name = "action_notify",
 	.kind = FIPD_PLUGIN_ACTION,
 	.order = 30,
+	.init = an_init,
+	.fini = an_fini,
 	.action = &an_ops,
 );
+
+static int
+an_init(struct fipd_host *h, const struct fipd_host_api *api)
+{
+	if (api == NULL || api->abi_version != FIPD_PLUGIN_ABI_VERSION)
+		return (-1);
+	an_host = h;
+	an_api = api;
+	return (0);
+}
+
+/* ------------------------------------------------------ configuration */
+
+/* The script user as configured, for the configuration test. */
+static int
+an_who(struct ntf_who *who, char *err, size_t errlen)
+{
+	static char	 name[64];
+	const char	*user = NULL;
+	struct passwd	*pw;
+
+	if (an_api->global != NULL)
+		user = an_api->global(an_host, "script_user");
+	if (user == NULL || *user == '\0')
+		user = AN_DEFAULT_USER;
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "script_user %s: %s", user, errno != 0 ?
+		    strerror(errno) : "no such user");
+		return (-1);
+	}
+	snprintf(name, sizeof(name), "%s", user);
+	who->uid = pw->pw_uid;
+	who->gid = pw->pw_gid;
+	who->self = geteuid();
+	who->name = name;
+	return (0);
+}
+
+/*
+ * Judge every directory of path, from its parent up to "/".  path is
+ * absolute; shown is the configured path, for messages.
+ */
+static int
+an_check_dirs(const char *path, const char *shown, const struct ntf_who *who,
+    char *err, size_t errlen)
+{
+	char		 dir[PATH_MAX], why[160], *slash;
+	struct stat	 st;
+	int		 depth;
+
+	if (strlen(path) >= sizeof(dir)) {
+		snprintf(err, errlen, "%s: path too long", shown);
+		return (-1);
+	}
+	strcpy(dir, path);
+	/* Bounded by the number of '/' in a PATH_MAX string. */
+	for (depth = 0; depth < PATH_MAX; depth++) {
+		if ((slash = strrchr(dir, '/')) == NULL)
+			break;
+		if (slash == dir)
+			slash[1] = '\0';
+		else
+			*slash = '\0';
+		if (stat(dir, &st) == -1) {
+			snprintf(err, errlen, "%s: directory %s: %s", shown,
+			    dir, strerror(errno));
+			return (-1);
+		}
+		if (ntf_judge(&st, 1, who, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s: directory %s is %s", shown,
+			    dir, why);
+			return (-1);
+		}
+		if (slash == dir)
+			break;
+	}
+	return (0);
+}
+
+static int
+an_check_script(const char *path, char *err, size_t errlen)
+{
+	struct ntf_who	 who;
+	struct stat	 st;
+	char		*real, why[160];
+	int		 rc = -1;
+
+	if (path[0] != '/') {
+		snprintf(err, errlen, "%s: not an absolute path", path);
+		return (-1);
+	}
+	if (an_who(&who, err, errlen) == -1)
+		return (-1);
+	/* The configured path: its directories hold the names we use. */
+	if (an_check_dirs(path, path, &who, err, errlen) == -1)
+		return (-1);
+	if ((real = realpath(path, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (stat(real, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (ntf_judge(&st, 0, &who, why, sizeof(why)) == -1) {
+		if (strcmp(real, path) != 0)
+			snprintf(err, errlen, "%s (-> %s): %s", path, real,
+			    why);
+		else
+			snprintf(err, errlen, "%s: %s", path, why);
+		goto out;
+	}
+	/* The resolved path, when symbolic links were involved. */
+	if (strcmp(real, path) != 0 &&
+	    an_check_dirs(real, path, &who, err, errlen) == -1)
+		goto out;
+	rc = 0;
+ out:
+	free(real);
+	return (rc);
+}
+
+static int
+an_conf_key(struct fipd_host *h, void **confp, const char *key,
+    const char *value, char *err, size_t errlen)
+{
+	struct an_conf	*c;
+	char		**words;
+	int		 k;
+
+	(void)h;
+	k = ntf_key_lookup(key);
+	if (k < 0 && strcmp(key, "notify_timeout") != 0)
+		return (1);
+	if ((c = *confp) == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return (-1);
+		}
+		c->timeout_ms = NTF_TIMEOUT_DEF_MS;
+		*confp = c;
+	}
+	if (k < 0) {
+		if (c->timeout_set) {
+			snprintf(err, errlen, "given twice");
+			return (-1);
+		}
+		if (ntf_parse_timeout(value, &c->timeout_ms, err, errlen) ==
+		    -1)
+			return (-1);
+		c->timeout_set = 1;
+		return (0);
+	}
+	if (c->words[k] != NULL) {
+		snprintf(err, errlen, "given twice");
+		return (-1);
+	}
+	if (ntf_split(value, &words, err, errlen) == -1)
+		return (-1);
+	if (an_check_script(words[0], err, errlen) == -1) {
+		ntf_strv_free(words);
+		return (-1);
+	}
+	if ((c->cmd[k] = strdup(value)) == NULL) {
+		ntf_strv_free(words);
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	c->words[k] = words;
+	return (0);
+}
+
+static void
+an_conf_free(void *conf)
+{
+	struct an_conf	*c = conf;
+	int		 k;
+
+	if (c == NULL)
+		return;
+	for (k = 0; k < NTF_K_MAX; k++) {
+		free(c->cmd[k]);
+		ntf_strv_free(c->words[k]);
+	}
+	free(c);
+}
+
+static char **
+an_strv_dup(char **v)
+{
+	char	**d;
+	size_t	 n, i;
+
+	for (n = 0; v[n] != NULL; n++)
+		;
+	if ((d = calloc(n + 1, sizeof(*d))) == NULL)
+		return (NULL);
+	for (i = 0; i < n; i++)
+		if ((d[i] = strdup(v[i])) == NULL) {
+			ntf_strv_free(d);
+			return (NULL);
+		}
+	return (d);
+}
+
+/* ------------------------------------------------------ instances */
+
+static struct an_inst *
+an_inst_get(const char *name)
+{
+	struct an_inst	*in;
+
+	LIST_FOREACH(in, &an_insts, entry)
+		if (strcmp(in->name, name) == 0)
+			return (in);
+	if ((in = calloc(1, sizeof(*in))) == NULL)
+		return (NULL);
+	if ((in->name = strdup(name)) == NULL ||
+	    (in->t_clock = an_api->timer_new(an_host, an_clock_cb, in)) ==
+	    NULL) {
+		free(in->name);
+		free(in);
+		return (NULL);
+	}
+	ntf_queue_init(&in->q);
+	LIST_INSERT_HEAD(&an_insts, in, entry);
+	return (in);
+}
+
+/* Free a detached, idle instance queue.  Returns 1 when freed. */
+static int
+an_inst_gc(struct an_inst *in)
+{
+	if (in->ctx != NULL || in->child != NULL ||
+	    !TAILQ_EMPTY(&in->q.items))
+		return (0);
+	LIST_REMOVE(in, entry);
+	an_api->timer_free(in->t_clock);
+	free(in->name);
+	free(in);
+	return (1);
+}
+
+static int
+an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
+    void **ictx)
+{
+	struct an_conf	*c = conf;
+	struct an_ctx	*ctx;
+	struct an_inst	*in;
+	int		 k;
+
+	(void)h;
+	*ictx = NULL;
+	if (c == NULL)
+		return (0);	/* no script for this instance */
+	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
+		goto oom;
+	for (k = 0; k < NTF_K_MAX; k++)
+		if (c->words[k] != NULL &&
+		    (ctx->words[k] = an_strv_dup(c->words[k])) == NULL)
+			goto oom;
+	if ((ctx->t_rxlp = an_api->timer_new(an_host, an_rxlp_cb, ctx)) ==
+	    NULL)
+		goto oom;
+	if ((in = an_inst_get(vi->name)) == NULL)
+		goto oom;
+	if (in->ctx != NULL) {
+		AN_LOG(FIPD_LOG_ERR, "%s: attached twice", vi->name);
+		an_detach(ctx);
+		return (-1);
+	}
+	in->ctx = ctx;
+	ctx->in = in;
+	ctx->vi = vi;
+	ctx->timeout_ms = c->timeout_ms;
+	ctx->state = ctx->prev = FIPD_STATE_INIT;
+	ctx->priority = vi->priority;
+	*ictx = ctx;
+	return (0);
+ oom:
+	AN_LOG(FIPD_LOG_ERR, "%s: out of memory", vi->name);
+	an_detach(ctx);
+	return (-1);
+}
+
+static void
+an_detach(void *ictx)
+{
+	struct an_ctx	*ctx = ictx;
+	struct an_inst	*in;
+	struct ntf_itemq dropped = TAILQ_HEAD_INITIALIZER(dropped);
+	int		 k;
+
+	if (ctx == NULL)
+		return;
+	if ((in = ctx->in) != NULL) {
+		ntf_queue_trim(&in->q, &dropped);
+		an_log_dropped(in->name, "stopping", &dropped);
+		in->ctx = NULL;
+		(void)an_inst_gc(in);
+	}
+	if (ctx->t_rxlp != NULL)
+		an_api->timer_free(ctx->t_rxlp);
+	for (k = 0; k < NTF_K_MAX; k++)
+		ntf_strv_free(ctx->words[k]);
+	free(ctx);
+}
+
+/* ------------------------------------------------------ transitions */
+
+static struct ntf_item *
+an_item_new(struct an_ctx *ctx, enum ntf_kind kind,
+    const struct ntf_info *info)
+{
+	struct ntf_item	*it;
+	int		 keys[2], k, i;
+
+	k = kind == NTF_RX_LOWER_PRI ? NTF_K_RXLP :
+	    ntf_key_for_state(info->to);
+	keys[0] = k >= 0 && ctx->words[k] != NULL ? k : -1;
+	keys[1] = kind == NTF_TRANSITION && ctx->words[NTF_K_ANY] != NULL ?
+	    NTF_K_ANY : -1;
+	if (keys[0] == -1 && keys[1] == -1)
+		return (NULL);
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		goto oom;
+	it->kind = kind;
+	it->seq = info->seq;
+	it->to = info->to;
+	it->timeout_ms = ctx->timeout_ms;
+	/* Now, while the configuration the user comes from is alive. */
+	if (an_user(&it->uid, &it->gid, &it->setuser) == -1) {
+		AN_LOG(FIPD_LOG_ERR, "%s: seq %llu: no script user: scripts "
+		    "not run", ctx->in->name, (unsigned long long)info->seq);
+		an_api->count(an_host, ctx->in->name, "notify_failed");
+		free(it);
+		return (NULL);
+	}
+	if ((it->envp = ntf_env_build(info)) == NULL)
+		goto oom;
+	for (i = 0; i < 2; i++) {
+		if (keys[i] == -1)
+			continue;
+		it->runs[it->nruns].key = (enum ntf_key)keys[i];
+		if ((it->runs[it->nruns].argv = ntf_argv_build(
+		    ctx->words[keys[i]], info)) == NULL)
+			goto oom;
+		it->nruns++;
+	}
+	return (it);
+ oom:
+	AN_LOG(FIPD_LOG_ERR, "%s: seq %llu: out of memory, scripts not run",
+	    ctx->in->name, (unsigned long long)info->seq);
+	ntf_item_free(it);
+	return (NULL);
+}
+
+static void
+an_log_dropped(const char *name, const char *why, struct ntf_itemq *l)
+{
+	struct ntf_item	*it;
+	char		 buf[256];
+	size_t		 len = 0;
+	int		 n = 0;
+
+	buf[0] = '\0';
+	TAILQ_FOREACH(it, l, entry) {
+		n++;
+		an_api->count(an_host, name, "notify_dropped");
+		if (len < sizeof(buf))
+			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+			    "%s%llu (%s%s)", n > 1 ? ", " : "",
+			    (unsigned long long)it->seq,
+			    ntf_state_str(it->to),
+			    it->kind == NTF_RX_LOWER_PRI ? " rx_lower_pri" :
+			    "");
+	}
+	if (n > 0)
+		AN_LOG(FIPD_LOG_WARNING, "%s: %s: dropped %d pending "
+		    "notification%s: seq %s", name, why, n, n > 1 ? "s" : "",
+		    buf);
+	ntf_itemq_free(l);
+}
+
+static void
+an_enqueue(struct an_ctx *ctx, struct ntf_item *it)
+{
+	struct an_inst	*in = ctx->in;
+	struct ntf_itemq dropped = TAILQ_HEAD_INITIALIZER(dropped);
+	struct ntf_item	*d;
+	char		 why[96];
+	int		 trans = 0;
+
+	if (it == NULL)
+		ntf_queue_drop_hooks(&in->q, &dropped);
+	else
+		ntf_queue_push(&in->q, it, &dropped);
+	TAILQ_FOREACH(d, &dropped, entry)
+		if (d->kind == NTF_TRANSITION)
+			trans = 1;
+	if (it != NULL && TAILQ_FIRST(&dropped) == it)
+		snprintf(why, sizeof(why), "lower-priority hook already "
+		    "pending");
+	else if (trans)
+		snprintf(why, sizeof(why), "queue full (%d pending), newest "
+		    "transition seq %llu kept", NTF_QUEUE_MAX,
+		    (unsigned long long)ctx->seq);
+	else
+		snprintf(why, sizeof(why), "lower-priority hook superseded "
+		    "by seq %llu", (unsigned long long)ctx->seq);
+	an_log_dropped(in->name, why, &dropped);
+	(void)an_kick(in);
+}
+
+static void
+an_info(struct an_ctx *ctx, struct ntf_info *info, char **vips)
+{
+	const struct fipd_instance *vi = ctx->vi;
+
+	memset(info, 0, sizeof(*info));
+	info->instance = vi->name;
+	info->ifname = vi->ifname;
+	info->vrid = vi->vrid;
+	info->priority = ctx->priority;
+	info->seq = ctx->seq;
+	*vips = ntf_vips_str(vi->vips, vi->n_vips);
+	info->vips = *vips != NULL ? *vips : "";
+}
 
 static void
 an_transition(void *ictx, const struct fipd_transition *t)
 {
-	(void)ictx;
-	(void)t;
+	struct an_ctx	*ctx = ictx;
+	struct ntf_info	 info;
+	char		*vips;
+
+	if (ctx == NULL)
+		return;
+	ctx->prev = t->from;
+	ctx->state = t->to;
+	ctx->seq = t->seq;
+	ctx->priority = t->priority;
+	if (t->to != FIPD_STATE_MASTER) {
+		an_api->timer_cancel(ctx->t_rxlp);
+		ctx->rxlp_until = 0;
+	}
+	an_info(ctx, &info, &vips);
+	info.kind = NTF_TRANSITION;
+	info.from = t->from;
+	info.to = t->to;
+	info.reason = t->reason;
+	an_enqueue(ctx, an_item_new(ctx, NTF_TRANSITION, &info));
+	free(vips);
+}
+
+static void
+an_rxlp_run(struct an_ctx *ctx)
+{
+	struct ntf_info	 info;
+	struct ntf_item	*it;
+	char		*vips;
+
+	an_info(ctx, &info, &vips);
+	info.kind = NTF_RX_LOWER_PRI;
+	info.from = info.to = FIPD_STATE_MASTER;
+	info.reason = "lower priority advertisement heard";
+	if ((it = an_item_new(ctx, NTF_RX_LOWER_PRI, &info)) != NULL)
+		an_enqueue(ctx, it);
+	free(vips);
+}
+
+static void
+an_event(void *ictx, enum fipd_event ev)
+{
+	struct an_ctx	*ctx = ictx;
+	uint64_t	 now, w;
+
+	if (ctx == NULL || ev != FIPD_EV_RX_LOWER_PRIO ||
+	    ctx->state != FIPD_STATE_MASTER || ctx->words[NTF_K_RXLP] == NULL)
+		return;
+	now = an_api->now_us(an_host);
+	if (now < ctx->rxlp_until)
+		return;		/* absorbed by the running window */
+	w = (uint64_t)ctx->timeout_ms * 1000 + NTF_GRACE_US +
+	    (uint64_t)(ctx->vi->advert_int_cs > 0 ? ctx->vi->advert_int_cs :
+	    100) * AN_CS_US;
+	ctx->rxlp_until = now + w;
+	an_api->timer_arm(ctx->t_rxlp, w);
+	an_rxlp_run(ctx);
+}
+
+static void
+an_rxlp_cb(void *arg)
+{
+	struct an_ctx	*ctx = arg;
+
+	if (ctx->state == FIPD_STATE_MASTER)
+		an_rxlp_run(ctx);
+}
+
+/* ------------------------------------------------------ running */
+
+/*
+ * Start the next run of an idle instance; runs that cannot start are
+ * logged and skipped.  Returns 1 when the instance was freed.
+ */
+static int
+an_kick(struct an_inst *in)
+{
+	struct ntf_item	*it;
+	int		 n;
+
+	for (n = 0; n < AN_KICK_MAX && in->child == NULL; n++) {
+		if ((it = ntf_queue_start(&in->q)) == NULL)
+			break;
+		if (it->next < it->nruns && an_spawn(in, it) == 0)
+			break;
+		ntf_item_free(ntf_queue_done(&in->q));
+	}
+	return (an_inst_gc(in));
+}
+
+static int
+an_pidfd_open(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return ((int)syscall(SYS_pidfd_open, pid, 0));
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return (-1);
+#endif
+}
+
+/*
+ * The user scripts run as, resolved when a transition is queued (the
+ * host's [global] values are not valid after the daemon stopped).  Not
+ * root: we cannot switch (tests); say so once.  The name is looked up
+ * again only when [global] script_user changed.
+ */
+static int
+an_user(uid_t *uid, gid_t *gid, int *setuser)
+{
+	const char	*user = NULL;
+	struct passwd	*pw;
+
+	*setuser = 0;
+	if (geteuid() != 0) {
+		if (!an_notroot++)
+			AN_LOG(FIPD_LOG_NOTICE, "not running as root: scripts "
+			    "run as uid %u, not as script_user",
+			    (unsigned int)geteuid());
+		return (0);
+	}
+	if (an_api->global != NULL)
+		user = an_api->global(an_host, "script_user");
+	if (user == NULL || *user == '\0')
+		user = AN_DEFAULT_USER;
+	if (!an_usr.valid || strcmp(an_usr.name, user) != 0) {
+		errno = 0;
+		if ((pw = getpwnam(user)) == NULL) {
+			AN_LOG(FIPD_LOG_ERR, "script_user %s: %s", user,
+			    errno != 0 ? strerror(errno) : "no such user");
+			return (-1);
+		}
+		snprintf(an_usr.name, sizeof(an_usr.name), "%s", user);
+		an_usr.uid = pw->pw_uid;
+		an_usr.gid = pw->pw_gid;
+		an_usr.valid = 1;
+	}
+	*uid = an_usr.uid;
+	*gid = an_usr.gid;
+	*setuser = 1;
+	return (0);
+}
+
+static int
+an_spawn(struct an_inst *in, struct ntf_item *it)
+{
+	struct ntf_run	*run = &it->runs[it->next];
+	struct an_child	*ch;
+	sigset_t	 all, old;
+	int		 op[2] = { -1, -1 }, ep[2] = { -1, -1 }, serr;
+	pid_t		 pid;
+	const char	*what = "pipe";
+
+	if ((ch = calloc(1, sizeof(*ch))) == NULL ||
+	    (ch->path = strdup(run->argv[0])) == NULL ||
+	    (ch->iname = strdup(in->name)) == NULL) {
+		what = "out of memory";
+		errno = ENOMEM;
+		goto fail;
+	}
+	ch->pidfd = ch->outfd = ch->errfd = -1;
+	if (pipe2(op, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1 ||
+	    fcntl(op[0], F_SETFL, O_NONBLOCK) == -1 ||
+	    fcntl(ep[0], F_SETFL, O_NONBLOCK) == -1)
+		goto fail;
+	/* Nothing may run our handlers in the child before it resets them. */
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid = fork();
+	if (pid == 0)
+		an_child_exec(run->argv, it->envp, op[1], ep[1], it->setuser,
+		    it->uid, it->gid);
+	serr = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		errno = serr;
+		what = "fork";
+		goto fail;
+	}
+	close(op[1]);
+	close(ep[1]);
+	ch->pid = pid;
+	ch->outfd = op[0];
+	ch->errfd = ep[0];
+	ch->in = in;
+	ch->key = run->key;
+	ch->seq = it->seq;
+	ch->state = ntf_state_str(it->to);
+	ch->timeout_ms = it->timeout_ms;
+	ch->start_us = an_now();
+	ntf_clock_start(&ch->clk, ch->start_us, ch->timeout_ms);
+	LIST_INSERT_HEAD(&an_children, ch, entry);
+
+	if ((ch->pidfd = an_pidfd_open(pid)) != -1)
+		ch->io_pid = an_api->io_new(an_host, ch->pidfd, an_pid_cb, ch);
+	else if (!an_nopidfd++)
+		AN_LOG(FIPD_LOG_NOTICE, "pidfd_open: %s: polling for script "
+		    "exits every %d ms", strerror(errno), AN_POLL_US / 1000);
+	if (ch->io_pid == NULL &&
+	    (ch->t_poll = an_api->timer_new(an_host, an_poll_cb, ch)) != NULL)
+		an_api->timer_arm(ch->t_poll, AN_POLL_US);
+	if (ch->io_pid == NULL && ch->t_poll == NULL) {
+		/* Cannot watch it: stop it now, while its pid is ours. */
+		AN_LOG(FIPD_LOG_ERR, "%s: seq %llu: %s %s: cannot watch the "
+		    "process; killed", in->name, (unsigned long long)it->seq,
+		    ntf_key_name(run->key), run->argv[0]);
+		an_signal(ch, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		an_child_free(ch);
+		an_api->count(an_host, in->name, "notify_failed");
+		return (-1);
+	}
+	ch->io_out = an_api->io_new(an_host, ch->outfd, an_out_cb, ch);
+	in->child = ch;
+	an_api->timer_arm(in->t_clock, (uint64_t)ch->timeout_ms * 1000);
+	an_api->count(an_host, in->name, "notify_run");
+	AN_LOG(FIPD_LOG_DEBUG, "%s: seq %llu %s: %s %s started (pid %ld)",
+	    in->name, (unsigned long long)it->seq, ch->state,
+	    ntf_key_name(run->key), run->argv[0], (long)pid);
+	return (0);
+
+ fail:
+	serr = errno;
+	AN_LOG(FIPD_LOG_ERR, "%s: seq %llu: %s %s: cannot start: %s: %s",
+	    in->name, (unsigned long long)it->seq, ntf_key_name(run->key),
+	    run->argv[0], what, strerror(serr));
+	an_api->count(an_host, in->name, "notify_failed");
+	if (op[0] != -1) {
+		close(op[0]);
+		close(op[1]);
+	}
+	if (ep[0] != -1) {
+		close(ep[0]);
+		close(ep[1]);
+	}
+	if (ch != NULL) {
+		free(ch->path);
+		free(ch->iname);
+		free(ch);
+	}
+	return (-1);
+}
+
+static void
+an_child_free(struct an_child *ch)
+{
+	LIST_REMOVE(ch, entry);
+	if (ch->io_pid != NULL)
+		an_api->io_free(ch->io_pid);
+	if (ch->io_out != NULL)
+		an_api->io_free(ch->io_out);
+	if (ch->t_poll != NULL)
+		an_api->timer_free(ch->t_poll);
+	if (ch->pidfd != -1)
+		close(ch->pidfd);
+	if (ch->outfd != -1)
+		close(ch->outfd);
+	if (ch->errfd != -1)
+		close(ch->errfd);
+	free(ch->path);
+	free(ch->iname);
+	free(ch);
+}
+
+/*
+ * Signal the script's process group, and the script itself in case it
+ * has not reached setsid() yet.  Safe until it is reaped: its pid, hence
+ * its group id, cannot have been reused.
+ */
+static void
+an_signal(struct an_child *ch, int sig)
+{
+	(void)kill(-ch->pid, sig);
+	(void)kill(ch->pid, sig);
+}
+
+static void
+an_out_line(void *arg, const char *line)
+{
+	struct an_child	*ch = arg;
+
+	AN_LOG(FIPD_LOG_INFO, "%s: %s[%ld]: %s", ch->iname,
+	    ntf_key_name(ch->key), (long)ch->pid, line);
+}
+
+/* Read what is available; at most `reads` reads.  EOF closes the pipe. */
+static void
+an_read_out(struct an_child *ch, int reads)
+{
+	char	 buf[AN_READ_CHUNK];
+	ssize_t	 n;
+	int	 i;
+
+	for (i = 0; i < reads && ch->outfd != -1; i++) {
+		n = read(ch->outfd, buf, sizeof(buf));
+		if (n > 0) {
+			ntf_out_feed(&ch->out, buf, (size_t)n, an_out_line,
+			    ch);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			break;
+		/* EOF or error: nothing more will come. */
+		if (ch->io_out != NULL) {
+			an_api->io_free(ch->io_out);
+			ch->io_out = NULL;
+		}
+		close(ch->outfd);
+		ch->outfd = -1;
+	}
+}
+
+static void
+an_out_cb(int fd, void *arg)
+{
+	(void)fd;
+	an_read_out(arg, AN_READS_MAX);
+}
+
+static void
+an_pid_cb(int fd, void *arg)
+{
+	(void)fd;
+	(void)an_reap(arg);
+}
+
+static void
+an_poll_cb(void *arg)
+{
+	struct an_child	*ch = arg;
+
+	if (!an_reap(ch))
+		an_api->timer_arm(ch->t_poll, AN_POLL_US);
+}
+
+/*
+ * Reap the child if it exited: kill what it left in its group (while it
+ * is an unreaped zombie), collect its output, log, go on with the queue.
+ * Returns: 1 when the child was reaped and freed, else 0.
+ */
+static int
+an_reap(struct an_child *ch)
+{
+	struct an_inst	*in = ch->in;
+	struct an_execerr ee;
+	siginfo_t	 si;
+	idtype_t	 idtype = P_PID;
+	id_t		 id = (id_t)ch->pid;
+	uint64_t	 ms = (an_now() - ch->start_us) / 1000;
+	char		 what[128];
+	int		 level = FIPD_LOG_WARNING, failed = 1;
+
+	if (ch->pidfd != -1) {
+		idtype = P_PIDFD;
+		id = (id_t)ch->pidfd;
+	}
+	memset(&si, 0, sizeof(si));
+	if (waitid(idtype, id, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+		if (errno == EINTR)
+			return (0);
+		snprintf(what, sizeof(what), "lost (waitid: %s)",
+		    strerror(errno));
+		level = FIPD_LOG_ERR;
+	} else if (si.si_pid == 0)
+		return (0);
+	else {
+		(void)kill(-ch->pid, SIGKILL);
+		memset(&si, 0, sizeof(si));
+		(void)waitid(idtype, id, &si, WEXITED | WNOHANG);
+		if (si.si_code == CLD_EXITED && si.si_status == 127 &&
+		    read(ch->errfd, &ee, sizeof(ee)) == (ssize_t)sizeof(ee)) {
+			snprintf(what, sizeof(what), "cannot run: %s: %s",
+			    an_stage_str(ee.stage), strerror(ee.err));
+			level = FIPD_LOG_ERR;
+		} else if (si.si_code == CLD_EXITED) {
+			snprintf(what, sizeof(what), "exit %d", si.si_status);
+			if (si.si_status == 0) {
+				level = FIPD_LOG_INFO;
+				failed = 0;
+			}
+		} else
+			snprintf(what, sizeof(what), "killed by signal %d%s",
+			    si.si_status, ch->timed_out ? " (timeout)" : "");
+	}
+	an_read_out(ch, AN_READS_MAX);
+	ntf_out_flush(&ch->out, an_out_line, ch);
+	if (ch->out.dropped > 0)
+		AN_LOG(FIPD_LOG_INFO, "%s: %s[%ld]: %zu more bytes of output "
+		    "not logged", ch->iname, ntf_key_name(ch->key),
+		    (long)ch->pid, ch->out.dropped);
+	AN_LOG(level, "%s: seq %llu %s: %s %s: %s after %llu.%03llu s%s",
+	    ch->iname, (unsigned long long)ch->seq, ch->state,
+	    ntf_key_name(ch->key), ch->path, what,
+	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
+	    in == NULL ? " (had been abandoned)" : "");
+	if (failed && !ch->timed_out && in != NULL)
+		an_api->count(an_host, ch->iname, "notify_failed");
+	an_child_free(ch);
+	if (in != NULL) {
+		in->child = NULL;
+		an_api->timer_cancel(in->t_clock);
+		ntf_item_free(ntf_queue_done(&in->q));
+		(void)an_kick(in);
+	}
+	return (1);
+}
+
+/* The running child's deadline. */
+static void
+an_tick(struct an_child *ch, uint64_t now)
+{
+	struct an_inst	*in = ch->in;
+
+	switch (ntf_clock_step(&ch->clk, now, NTF_GRACE_US)) {
+	case NTF_A_TERM:
+		ch->timed_out = 1;
+		AN_LOG(FIPD_LOG_WARNING, "%s: seq %llu %s: %s %s: timed out "
+		    "after %u.%03u s: SIGTERM to its process group %ld",
+		    ch->iname, (unsigned long long)ch->seq, ch->state,
+		    ntf_key_name(ch->key), ch->path, ch->timeout_ms / 1000,
+		    ch->timeout_ms % 1000, (long)ch->pid);
+		an_api->count(an_host, ch->iname, "notify_timeout");
+		an_signal(ch, SIGTERM);
+		break;
+	case NTF_A_KILL:
+		AN_LOG(FIPD_LOG_WARNING, "%s: seq %llu %s: %s %s: still "
+		    "running 1 s after SIGTERM: SIGKILL", ch->iname,
+		    (unsigned long long)ch->seq, ch->state,
+		    ntf_key_name(ch->key), ch->path);
+		an_signal(ch, SIGKILL);
+		break;
+	case NTF_A_ABANDON:
+		AN_LOG(FIPD_LOG_ERR, "%s: seq %llu %s: %s %s: pid %ld does "
+		    "not die; going on without waiting for it", ch->iname,
+		    (unsigned long long)ch->seq, ch->state,
+		    ntf_key_name(ch->key), ch->path, (long)ch->pid);
+		ch->in = NULL;
+		if (in != NULL) {
+			in->child = NULL;
+			ntf_item_free(ntf_queue_done(&in->q));
+			(void)an_kick(in);
+		}
+		return;
+	default:
+		break;
+	}
+	if (in != NULL && ch->clk.phase != NTF_P_GONE)
+		an_api->timer_arm(in->t_clock, ch->clk.deadline > now ?
+		    ch->clk.deadline - now : 0);
+}
+
+static void
+an_clock_cb(void *arg)
+{
+	struct an_inst	*in = arg;
+
+	if (in->child != NULL)
+		an_tick(in->child, an_now());
+}
+
+static uint64_t
+an_now(void)
+{
+	return (an_api->now_us(an_host));
+}
+
+static const char *
+an_stage_str(int stage)
+{
+	switch (stage) {
+	case AN_ST_SIGNALS:
+		return ("signals");
+	case AN_ST_SETSID:
+		return ("setsid");
+	case AN_ST_FDS:
+		return ("descriptors");
+	case AN_ST_DEVNULL:
+		return ("/dev/null");
+	case AN_ST_CHDIR:
+		return ("chdir /");
+	case AN_ST_SETGROUPS:
+		return ("setgroups");
+	case AN_ST_SETGID:
+		return ("setgid");
+	case AN_ST_SETUID:
+		return ("setuid");
+	case AN_ST_EXEC:
+		return ("execve");
+	default:
+		return ("child");
+	}
+}
+
+/* ------------------------------------------------------ exit */
+
+/*
+ * The loop is gone: run what is left (running scripts, STOP items)
+ * synchronously, with their timeouts, at most AN_EXIT_MAX_MS in all.
+ */
+static void
+an_fini(void)
+{
+	struct pollfd	 pfd[2 * 64];
+	struct an_child	*ch, *cht, *who[2 * 64];
+	struct an_inst	*in, *int_;
+	uint64_t	 now, end, next;
+	int		 n, i, busy, tmo, iter;
+
+	now = an_now();
+	end = now + (uint64_t)AN_EXIT_MAX_MS * 1000;
+	for (iter = 0; iter < 1000000; iter++) {
+		LIST_FOREACH_SAFE(in, &an_insts, entry, int_)
+			(void)an_kick(in);
+		now = an_now();
+		busy = 0;
+		n = 0;
+		next = now + 100000;
+		LIST_FOREACH(ch, &an_children, entry) {
+			if (ch->in == NULL)
+				continue;	/* abandoned */
+			busy = 1;
+			an_tick(ch, now);
+			if (ch->clk.phase != NTF_P_GONE &&
+			    ch->clk.deadline < next)
+				next = ch->clk.deadline;
+			if (ch->pidfd == -1 && now + AN_POLL_US < next)
+				next = now + AN_POLL_US;
+			if (n + 2 > (int)(sizeof(pfd) / sizeof(pfd[0])))
+				continue;
+			if (ch->pidfd != -1) {
+				pfd[n].fd = ch->pidfd;
+				pfd[n].events = POLLIN;
+				who[n++] = ch;
+			}
+			if (ch->outfd != -1) {
+				pfd[n].fd = ch->outfd;
+				pfd[n].events = POLLIN;
+				who[n++] = ch;
+			}
+		}
+		if (!busy || now >= end)
+			break;
+		if (next > end)
+			next = end;
+		tmo = next > now ? (int)((next - now + 999) / 1000) : 0;
+		if (poll(pfd, (nfds_t)n, tmo) == -1 && errno != EINTR)
+			break;
+		/* Output first, then at most one reap: it changes the lists. */
+		for (i = 0; i < n; i++)
+			if (pfd[i].revents != 0 && pfd[i].fd == who[i]->outfd)
+				an_read_out(who[i], AN_READS_MAX);
+		LIST_FOREACH(ch, &an_children, entry)
+			if (ch->in != NULL && an_reap(ch))
+				break;
+	}
+	/* Out of time (or abandoned ones): kill, reap what can be, free. */
+	LIST_FOREACH_SAFE(ch, &an_children, entry, cht) {
+		if (ch->in != NULL)
+			AN_LOG(FIPD_LOG_WARNING, "%s: seq %llu %s: %s %s: "
+			    "still running at exit: SIGKILL", ch->iname,
+			    (unsigned long long)ch->seq, ch->state,
+			    ntf_key_name(ch->key), ch->path);
+		an_signal(ch, SIGKILL);
+		if (ch->in != NULL)
+			ch->in->child = NULL;
+		if (waitpid(ch->pid, NULL, WNOHANG) == 0) {
+			struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+			(void)waitpid(ch->pid, NULL, WNOHANG);
+		}
+		an_child_free(ch);
+	}
+	while ((in = LIST_FIRST(&an_insts)) != NULL) {
+		struct ntf_itemq left = TAILQ_HEAD_INITIALIZER(left);
+
+		ntf_queue_clear(&in->q, &left);
+		an_log_dropped(in->name, "no time left at exit", &left);
+		in->ctx = NULL;
+		in->child = NULL;
+		(void)an_inst_gc(in);
+	}
+}
+
+/* ------------------------------------------------------ the child */
+
+/*
+ * Everything below runs in the forked child: no allocation, no stdio,
+ * only async-signal-safe calls until execve.
+ */
+static void
+an_child_fail(int efd, int stage, int err)
+{
+	struct an_execerr ee;
+
+	ee.stage = stage;
+	ee.err = err;
+	if (write(efd, &ee, sizeof(ee)) == -1) {
+		/* Nothing more to do: the exit status says 127. */
+	}
+	_exit(127);
+}
+
+/* Mark every descriptor from lowfd up close-on-exec (or close it). */
+static void
+an_closefrom(int lowfd)
+{
+	long	 max, fd;
+	int	 fl;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned int)lowfd, ~0U,
+	    CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+#endif
+	if ((max = sysconf(_SC_OPEN_MAX)) == -1 || max > AN_FD_LOOP_MAX)
+		max = AN_FD_LOOP_MAX;
+	for (fd = lowfd; fd < max; fd++)
+		if ((fl = fcntl((int)fd, F_GETFD)) != -1)
+			(void)fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
+}
+
+static void
+an_child_exec(char *const *argv, char *const *envp, int outfd, int efd,
+    int setuser, uid_t uid, gid_t gid)
+{
+	sigset_t	 none;
+	int		 sig, fd;
+
+	/* Every signal is blocked (see an_spawn) while this runs. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
+	if (setsid() == -1)
+		an_child_fail(efd, AN_ST_SETSID, errno);
+	/* Keep the two pipes clear of 0-2. */
+	if (efd <= STDERR_FILENO &&
+	    (efd = fcntl(efd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
+		_exit(127);
+	if (outfd <= STDERR_FILENO &&
+	    (outfd = fcntl(outfd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
+		an_child_fail(efd, AN_ST_FDS, errno);
+	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
+		an_child_fail(efd, AN_ST_DEVNULL, errno);
+	if (dup2(fd, STDIN_FILENO) == -1 ||
+	    dup2(outfd, STDOUT_FILENO) == -1 ||
+	    dup2(outfd, STDERR_FILENO) == -1)
+		an_child_fail(efd, AN_ST_FDS, errno);
+	if (chdir("/") == -1)
+		an_child_fail(efd, AN_ST_CHDIR, errno);
+	(void)umask(022);
+	if (setuser) {
+		if (setgroups(0, NULL) == -1)
+			an_child_fail(efd, AN_ST_SETGROUPS, errno);
+		if (setgid(gid) == -1)
+			an_child_fail(efd, AN_ST_SETGID, errno);
+		if (setuid(uid) == -1)
+			an_child_fail(efd, AN_ST_SETUID, errno);
+		/* A uid change must have dropped root for good. */
+		if (uid != 0 && (getuid() != uid || geteuid() != uid ||
+		    setuid(0) == 0))
+			an_child_fail(efd, AN_ST_SETUID, EPERM);
+	}
+	/* Netlink, raw, control and pidfds of the daemon must not leak. */
+	an_closefrom(STDERR_FILENO + 1);
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		an_child_fail(efd, AN_ST_SIGNALS, errno);
+	execve(argv[0], argv, envp);
+	an_child_fail(efd, AN_ST_EXEC, errno);
 }
