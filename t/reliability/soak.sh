@@ -14,7 +14,8 @@
 # (--leak-check=full; a non-sanitizer build) or, when FIPD_BUILDDIR is an
 # ASan build, under ASan/LeakSanitizer.  Asserted at the end: zero leaks and
 # memory errors, the same number of open fds as after the first round, RSS
-# growth under 20 % (first/last printed), exit status 0.
+# growth under 20 % (first/last printed; not asserted under ASan, whose
+# quarantine grows by design), exit status 0.
 #
 # Opt-in: runs only with FIPD_SOAK=1 (about 70 s for 200 transitions under
 # valgrind on a 2-core VM); otherwise it exits 77.  SOAK_MAX_SECONDS (default
@@ -93,7 +94,7 @@ wait_for "vip_only_on n2" 5000 || die "VIP not on n2 alone at the start (holders
 PID1=${FIPD_PID[n1]}
 
 settle() { # LABEL: the VIP on n2 alone, stable
-	if wait_for "vip_only_on n2" 8000 && hold_for "vip_only_on n2" 300; then
+	if wait_for "vip_only_on n2" 8000 && hold_for "vip_only_on n2" 150; then
 		return 0
 	fi
 	fail "round $round ($1): VIP not on n2 alone (holders: $(vip_holders))"
@@ -201,7 +202,14 @@ figure "soak ($MODE): $round rounds in $dur s ($(for k in "${KINDS[@]}"; do prin
 check "soak: at least $WANT transitions ($tr)" [ "$tr" -ge "$WANT" ]
 check "soak: every round ended with the VIP on n2 alone ($BAD failures)" [ "$BAD" -eq 0 ]
 check "soak: fd count unchanged ($fd0 -> $fd1)" [ "$fd0" = "$fd1" ]
-check "soak: RSS growth under 20 % ($rss0 -> $rss1 kB)" [ "$rss1" -le $((rss0 * 120 / 100)) ]
+if [ "$MODE" = asan ]; then
+	# ASan keeps freed blocks in its quarantine (up to 256 MB): RSS grows by
+	# design; leaks are LeakSanitizer's job here.  SOAK_MODE=plain or
+	# valgrind (a non-sanitizer build) asserts RSS.
+	say "RSS under ASan includes its quarantine: $rss0 -> $rss1 kB (not asserted)"
+else
+	check "soak: RSS growth under 20 % ($rss0 -> $rss1 kB)" [ "$rss1" -le $((rss0 * 120 / 100)) ]
+fi
 check "soak: exit status 0 under $MODE (${FIPD_RC[n1]}; 99 = memory errors or leaks)" [ "${FIPD_RC[n1]}" = 0 ]
 if [ "$MODE" = valgrind ]; then
 	check "soak: valgrind found no definite/indirect leak" eval "! grep -qE '(definitely|indirectly) lost: [1-9]' '$VGLOG'"
