@@ -22,7 +22,7 @@ prober_start 100
 
 i_failover_pair fipd keepalived
 i_failover_pair keepalived fipd
-I_WATCH_MS=3000
+I_WATCH_MS=2500
 i_tie_pair fipd keepalived
 i_tie_pair keepalived fipd
 

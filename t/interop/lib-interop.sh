@@ -7,7 +7,7 @@
 #     started from one fipd-style INI (translated for keepalived by lib.sh's
 #     ini_to_keepalived, for FRR here);
 #   - "is NODE master?" per kind: the VIP on eth0 (fipd, keepalived), or the
-#     VRRP macvlan up and not protodown (FRR);
+#     VRRP macvlan up, not in protodown and holding the VIP (FRR);
 #   - an advert capture per node (tcpdump on the node's bridge port, inbound,
 #     i.e. what the node sends), so takeover times are measured on the wire
 #     the same way whatever the implementation;
@@ -41,8 +41,8 @@ i_need_keepalived() {
 # checks it is in frrvty), and a kernel with macvlan + protodown (Linux 5.1+).
 # Call after i_setup (the probe uses the node namespace).
 i_need_frr() {
-	[ -x "$I_FRR_DIR/zebra" ] && [ -x "$I_FRR_DIR/vrrpd" ] && command -v vtysh >/dev/null 2>&1 ||
-		skip "FRR (zebra, vrrpd, vtysh) is not installed (Debian: apt-get install frr)"
+	[ -x "$I_FRR_DIR/zebra" ] && [ -x "$I_FRR_DIR/vrrpd" ] ||
+		skip "FRR (zebra, vrrpd) is not installed (Debian: apt-get install frr)"
 	id frr >/dev/null 2>&1 || skip "FRR is installed but there is no 'frr' user to run its daemons as"
 	local nsn; nsn=$(ns n1)
 	ip -n "$nsn" link add ifrrprobe link eth0 type macvlan mode bridge 2>/dev/null ||
@@ -293,7 +293,7 @@ i_finish() {
 	finish
 }
 
-i_vtysh() { # NODE COMMAND
+i_vtysh() { # NODE COMMAND (for debugging: vtysh from the frr package)
 	ip netns exec "$(ns "$1")" vtysh --vty_socket "$T_DIR/frr-$1" -c "$2" 2>&1
 }
 
@@ -379,12 +379,6 @@ i_restart() {
 i_frr_vip_cidr() { if [ "$I_FAM" = 6 ]; then echo "$I_VIP6/128"; else echo "$I_VIP4/32"; fi; }
 i_vip_cidr() { if [ "$I_FAM" = 6 ]; then echo "$I_VIP6/64"; else echo "$I_VIP4/32"; fi; }
 
-# Log lines marking a transition into MASTER, for any kind.
-i_master_count() {
-	grep -cE -- '-> MASTER \(|Entering MASTER STATE|-> Master$|Backup -> Master' "$T_DIR/$1.log" "$T_DIR/$1.frr.log" 2>/dev/null |
-		awk -F: '{ s += $NF } END { print s + 0 }'
-}
-
 # ------------------------------------------------------------ who is master
 
 # VIP configured on NODE's eth0 (fipd, keepalived)?
@@ -401,8 +395,9 @@ i_frr_active() {
 	l=$(ip -n "$(ns "$1")" -o link show dev "$(i_mv)" 2>/dev/null) || return 1
 	case $l in *"protodown on"*|*NO-CARRIER*) return 1 ;; esac
 	case $l in *",UP,"*|*",UP>"*|*"<UP,"*) ;; *) return 1 ;; esac
-	ip -n "$(ns "$1")" -o addr show dev "$(i_mv)" 2>/dev/null | grep -qF " ${I_VIP6%%/*}/" && [ "$I_FAM" = 6 ] && return 0
-	ip -n "$(ns "$1")" -o addr show dev "$(i_mv)" 2>/dev/null | grep -qF " inet $I_VIP4/" && [ "$I_FAM" = 4 ]
+	local pat=" inet $I_VIP4/"
+	[ "$I_FAM" = 6 ] && pat=" inet6 $I_VIP6/"
+	ip -n "$(ns "$1")" -o addr show dev "$(i_mv)" 2>/dev/null | grep -qF -- "$pat"
 }
 i_is_master() {
 	case ${I_KIND[$1]:-none} in
@@ -420,9 +415,10 @@ i_holders() {
 }
 i_dual() { i_is_master n1 && i_is_master n2; }
 
-# i_watch_single NODE MS: sample every 10 ms for MS; returns 0 if NODE was the
-# only master at every sample.  Sets I_WATCH_BAD (samples where not) and
-# I_WATCH_DUAL (samples with two masters).
+# i_watch_single NODE MS: poll both nodes back to back (10 ms apart) for MS;
+# returns 0 if NODE was the only master at every sample.  Sets I_WATCH_N
+# (samples), I_WATCH_BAD (samples where not) and I_WATCH_DUAL (samples with
+# two masters).
 i_watch_single() {
 	local n=$1 dur=$2 i max end
 	I_WATCH_BAD=0; I_WATCH_DUAL=0; I_WATCH_N=0
@@ -547,8 +543,6 @@ I_WATCH_MS=2000         # how long "one master only" is sampled
 I_HOOK_ELECTED=         # function called (with the pair's label) once n1 is elected
 I_STAGGER=0             # 1: i_failover_pair starts n2 once n1 is master (not together)
 
-i_kinds_str() { echo "n1=${I_KIND[n1]:-?} n2=${I_KIND[n2]:-?}"; }
-
 # Expected winner of an equal-priority election: the higher primary address
 # (IPv4), or the higher link-local source of the adverts (IPv6: the eth0
 # link-local for fipd and keepalived, the macvlan's for FRR), compared as
@@ -588,7 +582,7 @@ i_stop_both() {
 
 # i_failover_pair KIND_HI KIND_LO: KIND_HI on n1 (priority 100, state MASTER),
 # KIND_LO on n2 (priority 50, BACKUP), started together.
-#   1. election: n1 alone is master, and stays so (sampled every 10 ms for
+#   1. election: n1 alone is master, and stays so (polled back to back for
 #      I_WATCH_MS; only n1 sends adverts meanwhile); the client is served by n1;
 #   2. n1 crashes (SIGKILL, VIP gone): n2 takes over within its
 #      Master_Down_Interval + margin after n1's last advert (measured on the
@@ -717,7 +711,7 @@ i_failover_pair() {
 # backup's switch port is cut until it is master too, then restored.  The
 # higher address (IPv4: the primary address; IPv6: the link-local source)
 # must win whichever implementation runs there, the other must yield, and
-# there must be one master only afterwards (sampled every 10 ms for
+# there must be one master only afterwards (polled back to back for
 # I_WATCH_MS; the loser sends no advert meanwhile).
 i_tie_pair() {
 	local k1=$1 k2=$2 c1 c2 win lose pair mdi M=$FIPD_MARGIN_MS tmo first second
@@ -729,10 +723,10 @@ i_tie_pair() {
 	i_start n1 "$k1" "$c1"
 	i_start n2 "$k2" "$c2"
 	tmo=$((2 * mdi + M + 2000))
-	# One master, stable for 3 advert intervals (a start-up race may make
+	# One master, stable for 2 advert intervals (a start-up race may make
 	# both master for a moment).
 	local hold i
-	hold=$(awk -v a="$I_ADV" 'BEGIN { printf "%d", 3000 * a }')
+	hold=$(awk -v a="$I_ADV" 'BEGIN { printf "%d", 2000 * a + 200 }')
 	first=
 	for ((i = 0; i < 5; i++)); do
 		wait_for "i_only n1 || i_only n2" "$tmo" || break
@@ -755,7 +749,7 @@ i_tie_pair() {
 		i_stop_both
 		return 1
 	fi
-	sleep "$(awk -v a="$I_ADV" 'BEGIN { printf "%.2f", a * 1.5 }')"
+	sleep "$(awk -v a="$I_ADV" 'BEGIN { printf "%.2f", a * 1.2 }')"
 	win=$(i_tie_winner)
 	lose=$(other "$win")
 	restore_link "$second"
