@@ -571,14 +571,16 @@ daemon_dump(void)
 		    (unsigned long long)st->transitions);
 		log_notice("status %s: prio0 sent %llu rcvd %llu, v3 checksum "
 		    "pseudo_header %llu rfc9568 %llu, interval mismatch %llu, "
-		    "address mismatch %llu, yield notices %llu", in->ci->name,
+		    "address mismatch %llu, yield notices %llu, lower-priority answers "
+		    "rate-limited %llu", in->ci->name,
 		    (unsigned long long)st->prio0_sent,
 		    (unsigned long long)st->prio0_rcvd,
 		    (unsigned long long)st->csum_pseudo,
 		    (unsigned long long)st->csum_rfc9568,
 		    (unsigned long long)st->interval_mismatch,
 		    (unsigned long long)st->addr_mismatch,
-		    (unsigned long long)st->yield_notices);
+		    (unsigned long long)st->yield_notices,
+		    (unsigned long long)st->lower_answers_limited);
 		for (i = 1; i < VPKT_DROP_MAX; i++)
 			if (st->drops[i] > 0)
 				log_notice("status %s: dropped %s %llu",

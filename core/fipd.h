@@ -331,6 +331,7 @@ struct vrrp_stats {
 	uint64_t addr_mismatch;	/* v3: logged, not dropped */
 	uint64_t owner_conflict; /* other routers claiming 255 */
 	uint64_t yield_notices;	/* adverts sent right after yielding */
+	uint64_t lower_answers_limited; /* 6.4.3 answers skipped (flood) */
 };
 
 /*

@@ -26,6 +26,8 @@ struct vrrp_router {
 	int prio_delta;
 	int fault;
 	uint64_t preempt_pending_since;	/* preempt_delay bookkeeping */
+	int yield_left;			/* yield notices still to send */
+	uint64_t last_lower_answer_us;	/* rate limit of 6.4.3 answers */
 	const struct vrrp_ops *ops;
 	void *arg;
 	struct vrrp_stats st;
@@ -269,6 +271,7 @@ become_master(struct vrrp_router *r, const char *reason)
 {
 	arm(r, VRRP_T_MDOWN, -1);
 	r->preempt_pending_since = 0;
+	r->yield_left = 0;
 	send_advert(r, vrrp_effective_priority(r));
 	arm(r, VRRP_T_ADVER, (int64_t)r->cfg.advert_int_cs * 10000);
 	change_state(r, FIPD_STATE_MASTER, reason);
@@ -311,6 +314,7 @@ vrrp_startup(struct vrrp_router *r, uint64_t now_us)
 void
 vrrp_shutdown(struct vrrp_router *r, uint64_t now_us, const char *why)
 {
+	r->yield_left = 0;
 	arm(r, VRRP_T_ADVER, -1);
 	arm(r, VRRP_T_MDOWN, -1);
 	if (r->state == FIPD_STATE_MASTER) {
@@ -331,6 +335,15 @@ vrrp_timer_expired(struct vrrp_router *r, uint64_t now_us,
 {
 	switch (t) {
 	case VRRP_T_ADVER:
+		if (r->state == FIPD_STATE_BACKUP && r->yield_left > 0) {
+			/* Repeat the yield notice (see rx_master). */
+			send_advert(r, vrrp_effective_priority(r));
+			r->st.yield_notices++;
+			if (--r->yield_left > 0)
+				arm(r, VRRP_T_ADVER,
+				    (int64_t)r->cfg.advert_int_cs * 10000);
+			return;
+		}
 		if (r->state != FIPD_STATE_MASTER)
 			return;
 		/* RFC 9568 6.4.3: send an ADVERTISEMENT, reset Adver_Timer. */
@@ -554,22 +567,36 @@ rx_master(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 		    vpkt_addr_str(src, buf, sizeof(buf)), p->priority);
 		become_backup(r, vrrp_master_down_us(r), reason);
 		/*
-		 * Extension (not in the RFCs): one advert with our priority
-		 * right after yielding.  After a partition heals, the winner
-		 * may never have heard us, while the clients' ARP caches still
-		 * point at us (our GARPs came last).  Our lower priority makes
-		 * the winner re-advertise and re-GARP (RFC 9568 6.4.3 and
+		 * Extension (not in the RFCs): adverts with our priority right
+		 * after yielding, and one and two advert intervals later (a
+		 * partition may heal one direction at a time, and one packet
+		 * may be lost).  After a partition heals, the winner may never
+		 * have heard us, while the clients' ARP caches still point at
+		 * us (our GARPs came last).  Our lower priority makes the
+		 * winner re-advertise and re-GARP (RFC 9568 6.4.3 and
 		 * FIPD_EV_RX_LOWER_PRIO); a Backup treats it like any lower
-		 * advert, and the winner's immediate answer corrects it.
+		 * advert, and the winner's immediate answer corrects it.  The
+		 * Adver_Timer is idle in Backup, so it paces the repeats.
 		 */
 		send_advert(r, local);
 		r->st.yield_notices++;
+		r->yield_left = 2;
+		arm(r, VRRP_T_ADVER, (int64_t)r->cfg.advert_int_cs * 10000);
 		return;
 	}
 	/*
 	 * RFC 9568 6.4.3 (new since RFC 5798): discard and send an
 	 * ADVERTISEMENT immediately, so the other router yields at once.
+	 * At most one such answer (and one re-assert event for the
+	 * actions) per quarter advert interval: a flood of lower-priority
+	 * adverts must not be reflected as a flood of adverts and GARPs.
 	 */
+	if (r->last_lower_answer_us != 0 && now_us - r->last_lower_answer_us <
+	    (uint64_t)r->cfg.advert_int_cs * 10000 / 4) {
+		r->st.lower_answers_limited++;
+		return;
+	}
+	r->last_lower_answer_us = now_us ? now_us : 1;
 	send_advert(r, local);
 	r->ops->event(r, r->arg, FIPD_EV_RX_LOWER_PRIO);
 }
@@ -611,6 +638,7 @@ vrrp_set_fault(struct vrrp_router *r, uint64_t now_us, int fault,
 	if (!fault == !r->fault)
 		return;
 	r->fault = fault;
+	r->yield_left = 0;
 	if (r->state == FIPD_STATE_INIT || r->state == FIPD_STATE_STOP)
 		return;
 	if (fault) {

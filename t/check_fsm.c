@@ -509,12 +509,24 @@ START_TEST(conf_064_master_yields_to_higher)
 	vrrp_startup(r, F.now);
 	rx(r, 101, "192.0.2.1");
 	ck_assert_int_eq(vrrp_state(r), FIPD_STATE_BACKUP);
-	ck_assert_int_eq(F.deadline[VRRP_T_ADVER], -1);
-	/* Yield notice: one advert with our priority, after the change. */
+	ck_assert_int_eq(F.deadline[VRRP_T_MDOWN], (int64_t)F.now + 3600000);
+	/* Adver_Timer now only paces the yield notices. */
+	ck_assert_int_eq(F.deadline[VRRP_T_ADVER], (int64_t)F.now + 1000000);
+	/* Yield notice: one advert with our priority, after the change, */
 	ck_assert_int_eq(F.nsent, 2);
 	ck_assert_int_eq(F.sent[1], 100);
 	ck_assert_uint_eq(vrrp_stats(r)->yield_notices, 1);
-	ck_assert_int_eq(F.deadline[VRRP_T_MDOWN], (int64_t)F.now + 3600000);
+	/* then one and two advert intervals later, then silence. */
+	advance(r, 1000000);
+	ck_assert_int_eq(F.nsent, 3);
+	advance(r, 1000000);
+	ck_assert_int_eq(F.nsent, 4);
+	ck_assert_uint_eq(F.sent_at[3] - F.sent_at[1], 2000000);
+	rx(r, 101, "192.0.2.1");
+	advance(r, 3000000);
+	ck_assert_int_eq(F.nsent, 4);
+	ck_assert_int_eq(vrrp_state(r), FIPD_STATE_BACKUP);
+	ck_assert_uint_eq(vrrp_stats(r)->yield_notices, 3);
 	vrrp_free(r);
 }
 END_TEST
@@ -562,6 +574,31 @@ START_TEST(conf_065_rx_lower_prio_readvertises)
 	ck_assert_uint_eq(F.sent_at[1], F.now);
 	ck_assert_int_eq(F.nev, 1);
 	ck_assert_int_eq(F.events[0], FIPD_EV_RX_LOWER_PRIO);
+	vrrp_free(r);
+}
+END_TEST
+
+/* 65: a flood of lower adverts is answered at most 4 times per interval. */
+START_TEST(conf_065_lower_prio_answers_rate_limited)
+{
+	struct vrrp_router *r;
+	int i;
+
+	base_cfg(3, 100);
+	CI.start_master = 1;
+	r = mk();
+	vrrp_startup(r, F.now);
+	advance(r, 100000);
+	for (i = 0; i < 1000; i++) {
+		rx(r, 50, "192.0.2.9");
+		advance(r, 1000);	/* 1000 adverts per second */
+	}
+	/* 1 at startup + 1 periodic + at most 4 answers in that second */
+	ck_assert_int_le(F.nsent, 6);
+	ck_assert_int_ge(F.nsent, 5);
+	ck_assert_int_le(F.nev, 4);
+	ck_assert_uint_ge(vrrp_stats(r)->lower_answers_limited, 990);
+	ck_assert_int_eq(vrrp_state(r), FIPD_STATE_MASTER);
 	vrrp_free(r);
 }
 END_TEST
@@ -823,6 +860,7 @@ suite_fsm(void)
 	tcase_add_test(tc, conf_063_master_rx_prio0_readvertises);
 	tcase_add_test(tc, conf_064_master_yields_to_higher);
 	tcase_add_test(tc, conf_065_rx_lower_prio_readvertises);
+	tcase_add_test(tc, conf_065_lower_prio_answers_rate_limited);
 	tcase_add_test(tc, conf_066_master_ignores_preempt_mode);
 	tcase_add_test(tc, conf_067_tie_break_on_address);
 	tcase_add_test(tc, conf_023_033_rx_checks);
