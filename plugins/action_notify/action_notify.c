@@ -129,6 +129,9 @@
 #define AN_KICK_MAX	64		/* spawn attempts per kick */
 #define AN_CS_US	10000
 
+/* The kernel's sigset_t: 64 signals (not glibc's). */
+#define AN_KSIGSET_SIZE	(64 / 8)
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC	(1U << 2)
 #endif
@@ -237,6 +240,7 @@ static int	 an_spawn(struct an_inst *, struct ntf_item *);
 static void	 an_child_exec(char *const *, char *const *, int, int, int,
 		    uid_t, gid_t) __attribute__((noreturn));
 static void	 an_child_fail(int, int, int) __attribute__((noreturn));
+static void	 an_sig_default(int);
 static void	 an_closefrom(int);
 static int	 an_user(uid_t *, gid_t *, int *);
 static int	 an_pidfd_open(pid_t);
@@ -254,6 +258,7 @@ static void	 an_rxlp_cb(void *);
 static void	 an_rxlp_run(struct an_ctx *);
 static const char *an_stage_str(int);
 static uint64_t	 an_now(void);
+static int64_t	 an_mono_ms(void);
 
 static struct fipd_host			*an_host;
 static const struct fipd_host_api	*an_api;
@@ -1194,6 +1199,15 @@ an_now(void)
 	return (an_api->now_us(an_host));
 }
 
+static int64_t
+an_mono_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 static const char *
 an_stage_str(int stage)
 {
@@ -1233,11 +1247,12 @@ an_fini(void)
 	struct pollfd	 pfd[2 * 64];
 	struct an_child	*ch, *cht, *who[2 * 64];
 	struct an_inst	*in, *int_;
-	uint64_t	 now, end, next;
+	uint64_t	 now, next;
+	int64_t		 end, left;
 	int		 n, i, busy, tmo, iter;
 
-	now = an_now();
-	end = now + (uint64_t)AN_EXIT_MAX_MS * 1000;
+	/* The budget on our own clock, whatever the host's does now. */
+	end = an_mono_ms() + AN_EXIT_MAX_MS;
 	for (iter = 0; iter < 1000000; iter++) {
 		LIST_FOREACH_SAFE(in, &an_insts, entry, int_)
 			(void)an_kick(in);
@@ -1268,11 +1283,12 @@ an_fini(void)
 				who[n++] = ch;
 			}
 		}
-		if (!busy || now >= end)
+		left = end - an_mono_ms();
+		if (!busy || left <= 0)
 			break;
-		if (next > end)
-			next = end;
 		tmo = next > now ? (int)((next - now + 999) / 1000) : 0;
+		if (tmo > left)
+			tmo = (int)left;
 		if (poll(pfd, (nfds_t)n, tmo) == -1 && errno != EINTR)
 			break;
 		/* Output first, then at most one reap: it changes the lists. */
@@ -1302,10 +1318,10 @@ an_fini(void)
 		an_child_free(ch);
 	}
 	while ((in = LIST_FIRST(&an_insts)) != NULL) {
-		struct ntf_itemq left = TAILQ_HEAD_INITIALIZER(left);
+		struct ntf_itemq rest = TAILQ_HEAD_INITIALIZER(rest);
 
-		ntf_queue_clear(&in->q, &left);
-		an_log_dropped(in->name, "no time left at exit", &left);
+		ntf_queue_clear(&in->q, &rest);
+		an_log_dropped(in->name, "no time left at exit", &rest);
 		in->ctx = NULL;
 		in->child = NULL;
 		(void)an_inst_gc(in);
@@ -1329,6 +1345,24 @@ an_child_fail(int efd, int stage, int err)
 		/* Nothing more to do: the exit status says 127. */
 	}
 	_exit(127);
+}
+
+/*
+ * glibc refuses to touch the signals it reserves for itself (32, 33),
+ * yet an ignored one stays ignored across execve.  An all-zero kernel
+ * sigaction is SIG_DFL, no flags, empty mask, whatever the layout.
+ */
+static void
+an_sig_default(int sig)
+{
+#ifdef SYS_rt_sigaction
+	unsigned long	 ksa[8];
+
+	memset(ksa, 0, sizeof(ksa));
+	(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, AN_KSIGSET_SIZE);
+#else
+	(void)sig;
+#endif
 }
 
 /* Mark every descriptor from lowfd up close-on-exec (or close it). */
@@ -1359,8 +1393,9 @@ an_child_exec(char *const *argv, char *const *envp, int outfd, int efd,
 
 	/* Every signal is blocked (see an_spawn) while this runs. */
 	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP)
-			(void)signal(sig, SIG_DFL);
+		if (sig != SIGKILL && sig != SIGSTOP &&
+		    signal(sig, SIG_DFL) == SIG_ERR)
+			an_sig_default(sig);
 	if (setsid() == -1)
 		an_child_fail(efd, AN_ST_SETSID, errno);
 	/* Keep the two pipes clear of 0-2. */
