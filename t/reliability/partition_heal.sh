@@ -20,10 +20,9 @@
 # whose ARP entry still points at n2, must be served by n1 within one advert
 # interval + margin of the full heal (HEAL_ASYM_WAIT_MS, default 3000: how long
 # to watch for it).
-# KNOWN TO FAIL (part 2) with fipd as of issue 7: the yield notice is sent once;
-# when it is lost n1 never re-GARPs (garp_refresh defaults to 0) and the client
-# stays black-holed until its ARP entry expires (about 50 s measured).  Sending
-# the notice again one and two advert intervals later would pass this test.
+# (This part failed while fipd sent its yield notice only once: when that one
+# was lost, n1 never re-GARPed and the client stayed black-holed ~50 s.  fipd
+# now repeats the notice one and two advert intervals later.)
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/lib-extra.sh"
 
@@ -105,8 +104,8 @@ for ((rep = 1; rep <= AREPS; rep++)); do
 	sleep "$(awk -v d="${HEAL_ASYM_DELAY_MS:-50}" 'BEGIN { printf "%.3f", d / 1000 }')"
 	heal
 	measure "asym $rep" "$T_HEAL_MS" "$m2" "${HEAL_ASYM_WAIT_MS:-3000}"
-	check "asym rep $rep: client ARP on n1's MAC within ${ADV} + ${HM} ms of the full heal ($d_arp ms) [KNOWN TO FAIL: single yield notice lost]" [ "$d_arp" -le $((ADV + HM)) ]
-	check "asym rep $rep: client served by n1 within ${ADV} + ${HM} ms + probe resolution of the full heal ($d_serve ms) [KNOWN TO FAIL]" [ "$d_serve" -le $((ADV + HM + PR)) ]
+	check "asym rep $rep: client ARP on n1's MAC within ${ADV} + ${HM} ms of the full heal ($d_arp ms)" [ "$d_arp" -le $((ADV + HM)) ]
+	check "asym rep $rep: client served by n1 within ${ADV} + ${HM} ms + probe resolution of the full heal ($d_serve ms)" [ "$d_serve" -le $((ADV + HM + PR)) ]
 	[ "$d_serve" -gt "$aw_serve" ] && aw_serve=$d_serve
 done
 [ "$AREPS" -gt 0 ] && figure "asymmetric heal x$AREPS: worst time until the client is served by n1 after the full heal: $([ "$aw_serve" -ge 99999 ] && echo "more than ${HEAL_ASYM_WAIT_MS:-3000} ms (black hole)" || echo "$aw_serve ms")"

@@ -116,7 +116,8 @@ figure "lower-priority flood: n1 status: $(grep 'state' "$T_DIR/n1.dump" | cut -
 # "immediately"; a flood must not turn that into a flood (1:1 reflection) of
 # multicast adverts and broadcast GARPs.  Bound: 5 per advert interval over
 # the flood window (the flood plus up to 1 s of dumps around it) + 20.
-# KNOWN TO FAIL until fipd rate-limits its answers (reported with issue 7).
+# (Failed before fipd rate-limited its RFC 9568 6.4.3 answers: the flood was
+# reflected 1:1 as adverts and GARPs.)
 limit=$(( (SECS + 1) * 10 * 5 + 20 ))
 check "lower-priority flood: n1 does not reflect the flood ($FLOOD_NADV adverts, $FLOOD_NGARP ARP frames; limit $limit each)" \
 	[ "$FLOOD_NADV" -le "$limit" ] && [ "$FLOOD_NGARP" -le "$limit" ]
