@@ -67,6 +67,8 @@ static char default_plugin_dir[4096] = PKGLIBDIR;
 
 static void cfg_err(struct loader *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
+static void cfg_warn(struct loader *, int, const char *, ...)
+    __attribute__((format(printf, 3, 4)));
 
 void
 cfg_set_default_plugin_dir(const char *dir)
@@ -86,6 +88,21 @@ cfg_err(struct loader *ld, int line, const char *fmt, ...)
 		fprintf(ld->errs, "%s:%d: ", ld->name, line);
 	else
 		fprintf(ld->errs, "%s: ", ld->name);
+	va_start(ap, fmt);
+	vfprintf(ld->errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', ld->errs);
+}
+
+/* A remark that does not refuse the file: "FILE:LINE: warning: ...". */
+static void
+cfg_warn(struct loader *ld, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ld->errs == NULL)
+		return;
+	fprintf(ld->errs, "%s:%d: warning: ", ld->name, line);
 	va_start(ap, fmt);
 	vfprintf(ld->errs, fmt, ap);
 	va_end(ap);
@@ -895,6 +912,17 @@ validate_instance(struct loader *ld, struct cfg_instance *ci,
 			    "VRRPv3 has no authentication (RFC 9568 9); "
 			    "remove it or set version = 2");
 	}
+	/*
+	 * RFC 9568 5.2.9: for IPv6 the first address SHOULD be the VR's
+	 * link-local address.  Not enforced: keepalived peers drop adverts
+	 * whose address count differs from theirs, so all routers of a
+	 * group must simply list the same addresses.
+	 */
+	if (ci->n_vips > 0 && ci->family == AF_INET6 &&
+	    !IN6_IS_ADDR_LINKLOCAL(&ci->vips[0].u.v6))
+		cfg_warn(ld, il->vip_family_line, "virtual_ipaddress: RFC 9568 "
+		    "5.2.9 wants the VR's link-local address first; every "
+		    "router of the group must list the same addresses");
 	if (ci->src_set && ci->n_vips > 0 && ci->src.family != ci->family)
 		cfg_err(ld, il->key[IK_SRC], "unicast_src_ip: address family "
 		    "differs from the virtual addresses");
