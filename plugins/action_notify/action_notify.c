@@ -1083,14 +1083,22 @@ an_reap(struct an_child *ch)
 	id_t		 id = (id_t)ch->pid;
 	uint64_t	 ms = (an_now() - ch->start_us) / 1000;
 	char		 what[128];
-	int		 level = FIPD_LOG_WARNING, failed = 1;
+	int		 level = FIPD_LOG_WARNING, failed = 1, rc;
 
 	if (ch->pidfd != -1) {
 		idtype = P_PIDFD;
 		id = (id_t)ch->pidfd;
 	}
 	memset(&si, 0, sizeof(si));
-	if (waitid(idtype, id, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
+	rc = waitid(idtype, id, &si, WEXITED | WNOHANG | WNOWAIT);
+	if (rc == -1 && errno == EINVAL && idtype == P_PIDFD) {
+		/* Linux 5.3 has pidfd_open but not P_PIDFD: by pid then. */
+		idtype = P_PID;
+		id = (id_t)ch->pid;
+		memset(&si, 0, sizeof(si));
+		rc = waitid(idtype, id, &si, WEXITED | WNOHANG | WNOWAIT);
+	}
+	if (rc == -1) {
 		if (errno == EINTR)
 			return (0);
 		snprintf(what, sizeof(what), "lost (waitid: %s)",

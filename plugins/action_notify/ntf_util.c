@@ -112,7 +112,7 @@ ntf_parse_timeout(const char *s, unsigned int *ms, char *err, size_t errlen)
 		return (-1);
 	}
 	if (v < NTF_TIMEOUT_MIN_MS || v > NTF_TIMEOUT_MAX_MS) {
-		snprintf(err, errlen, "%s s is out of range (%u.%u to %u s)",
+		snprintf(err, errlen, "%s s is out of range (%d.%d to %d s)",
 		    s, NTF_TIMEOUT_MIN_MS / 1000, NTF_TIMEOUT_MIN_MS % 1000 /
 		    100, NTF_TIMEOUT_MAX_MS / 1000);
 		return (-1);
