@@ -51,6 +51,9 @@ static struct cfg *running;
 
 static void inst_try_start(struct inst *);
 static void inst_eval(struct inst *);
+static int soft_change(const struct cfg_instance *,
+    const struct cfg_instance *);
+static void inst_update(struct inst *, const struct cfg_instance *);
 
 /* ------------------------------------------------------ router ops */
 
@@ -462,6 +465,84 @@ inst_find(const char *name)
 	return NULL;
 }
 
+/* Keys a running instance can take without a restart. */
+static const char *const soft_keys[] = {
+	"priority", "preempt", "preempt_delay", "state", "garp_repeat",
+	"garp_refresh", NULL
+};
+
+/* The signature without the soft keys' lines. */
+static char *
+hard_signature(const char *sig)
+{
+	char *out, *o;
+	const char *line, *nl;
+	size_t i, n;
+	int skip;
+
+	o = out = xmalloc(strlen(sig) + 1);
+	for (line = sig; *line != '\0'; line = nl) {
+		nl = strchr(line, '\n');
+		nl = nl != NULL ? nl + 1 : line + strlen(line);
+		skip = 0;
+		for (i = 0; soft_keys[i] != NULL; i++) {
+			n = strlen(soft_keys[i]);
+			if (strncmp(line, soft_keys[i], n) == 0 &&
+			    line[n] == '=')
+				skip = 1;
+		}
+		if (!skip) {
+			memcpy(o, line, (size_t)(nl - line));
+			o += nl - line;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Do old and new differ, and only in soft keys? */
+static int
+soft_change(const struct cfg_instance *o, const struct cfg_instance *n)
+{
+	char *a, *b;
+	int rc;
+
+	if (strcmp(o->signature, n->signature) == 0)
+		return 0;
+	a = hard_signature(o->signature);
+	b = hard_signature(n->signature);
+	rc = strcmp(a, b) == 0;
+	free(a);
+	free(b);
+	return rc;
+}
+
+/*
+ * Apply soft changes to a running instance: its cfg_instance stays (the
+ * plugins hold pointers into it), the soft fields and the signature are
+ * copied from the new section, the router and the plugins' view follow.
+ */
+static void
+inst_update(struct inst *in, const struct cfg_instance *n)
+{
+	struct cfg_instance *ci = in->ci;
+
+	log_notice("%s: updated by reload (priority %d -> %d, preempt %s)",
+	    ci->name, ci->priority, n->priority, n->preempt ? "yes" : "no");
+	ci->priority = n->priority;
+	ci->preempt = n->preempt;
+	ci->preempt_delay_cs = n->preempt_delay_cs;
+	ci->start_master = n->start_master;
+	ci->garp_repeat = n->garp_repeat;
+	ci->garp_refresh_cs = n->garp_refresh_cs;
+	free(ci->signature);
+	ci->signature = xstrdup(n->signature);
+	vrrp_update(in->r, ci);
+	in->view.priority = ci->priority;
+	in->view.garp_repeat = ci->garp_repeat;
+	in->view.garp_refresh_cs = ci->garp_refresh_cs;
+}
+
 int
 daemon_reload(const char *path, FILE *out)
 {
@@ -471,7 +552,7 @@ daemon_reload(const char *path, FILE *out)
 	char *errs = NULL, *line, *save = NULL;
 	size_t errlen = 0;
 	FILE *ef;
-	int kept = 0, changed = 0, added = 0, removed = 0;
+	int kept = 0, changed = 0, added = 0, removed = 0, soft = 0;
 
 	if ((ef = open_memstream(&errs, &errlen)) == NULL)
 		fatal("open_memstream");
@@ -499,9 +580,18 @@ daemon_reload(const char *path, FILE *out)
 		    "plugin_dir changes take effect at the next restart");
 	check_apply(nc, running);
 
-	/* Removed or changed instances stop (changed ones restart below). */
+	/*
+	 * Instances whose only changes are soft keys (priority, preempt, ...)
+	 * are updated in place: no transition, the VIPs stay.  Removed or
+	 * otherwise changed instances stop (changed ones restart below).
+	 */
 	TAILQ_FOREACH_SAFE(in, &insts, entry, tmp) {
 		nci = cfg_instance_find(nc, in->ci->name);
+		if (nci != NULL && in->started && soft_change(in->ci, nci)) {
+			inst_update(in, nci);
+			soft++;
+			continue;
+		}
 		if (nci != NULL && strcmp(nci->signature,
 		    in->ci->signature) == 0)
 			continue;
@@ -538,8 +628,9 @@ daemon_reload(const char *path, FILE *out)
 	running = nc;
 	plug_set_global(&nc->global);
 	eval_all();
-	log_notice("reload: %s applied (%d unchanged, %d changed, %d added, "
-	    "%d removed)", path, kept, changed, added, removed);
+	log_notice("reload: %s applied (%d unchanged of which %d updated in "
+	    "place, %d restarted, %d added, %d removed)", path, kept, soft,
+	    changed, added, removed);
 	return 0;
 }
 

@@ -371,6 +371,12 @@ void vrrp_set_fault(struct vrrp_router *, uint64_t now_us, int fault,
     const char *reason);
 /* Priority delta from failing checks (effective = clamp(prio + delta)). */
 void vrrp_set_prio_delta(struct vrrp_router *, uint64_t now_us, int delta);
+/*
+ * Take new soft settings (priority, preempt, preempt_delay, state hint,
+ * GARP settings) without a transition; the next adverts and timers use
+ * them.
+ */
+void vrrp_update(struct vrrp_router *, const struct cfg_instance *);
 /* Replace the local (source) address, e.g. after an address change. */
 void vrrp_set_local(struct vrrp_router *, const struct fipd_addr *local);
 /* Count a drop that happened before the router was known (socket). */

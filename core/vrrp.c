@@ -169,6 +169,18 @@ vrrp_stats(const struct vrrp_router *r)
 }
 
 void
+vrrp_update(struct vrrp_router *r, const struct cfg_instance *ci)
+{
+	r->cfg.priority = ci->priority;
+	r->cfg.preempt = ci->preempt;
+	r->cfg.preempt_delay_cs = ci->preempt_delay_cs;
+	r->cfg.start_master = ci->start_master;
+	r->cfg.garp_repeat = ci->garp_repeat;
+	r->cfg.garp_refresh_cs = ci->garp_refresh_cs;
+	r->preempt_pending_since = 0;
+}
+
+void
 vrrp_set_local(struct vrrp_router *r, const struct fipd_addr *local)
 {
 	r->local = *local;
