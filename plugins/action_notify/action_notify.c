@@ -54,11 +54,12 @@
  *
  * Hygiene, in the child: every signal blocked across fork (a signal
  * landing before the dispositions are reset would run the daemon's
- * handlers), then default dispositions, a new session (process group =
+ * handlers), then default dispositions (glibc's reserved real-time
+ * signals too), a new session (process group =
  * pid), stdin /dev/null, stdout and stderr a pipe to fipd, "/" as
  * working directory, umask 022, supplementary groups dropped, gid and uid
  * of [global] script_user (default nobody; root only when configured
- * so), every descriptor above 2 closed at exec (close_range), an empty
+ * so; looked up when the transition is queued), every descriptor above 2 closed at exec (close_range), an empty
  * signal mask, then execve.  A failure before execve is reported through
  * a close-on-exec pipe with the step that failed.
  *
@@ -85,8 +86,8 @@
  * the plugins, then leaves its loop and unloads them.  fini() therefore
  * runs what is left synchronously (poll(2) on the pidfds and pipes): the
  * running scripts and the STOP items, with their timeouts, and at most
- * AN_EXIT_MAX_MS in all, after which the remaining process groups are
- * killed.  So notify_stop runs, and fipd waits for it, boundedly, before
+ * AN_EXIT_MAX_MS (10 s) in all, after which the remaining process groups
+ * are killed (the systemd unit's TimeoutStopSec leaves room for that).  So notify_stop runs, and fipd waits for it, boundedly, before
  * it exits.
  *
  * Configuration test (conf_key, so that `fipd -t` names the key's line):
