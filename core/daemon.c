@@ -450,6 +450,7 @@ daemon_stop(void)
 		inst_stop(in, "shutdown");
 	check_stop_all();
 	kif_stop();
+	plug_set_global(NULL);
 	cfg_free(running);
 	running = NULL;
 }
