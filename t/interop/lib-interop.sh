@@ -785,6 +785,12 @@ i_tie_pair() {
 		fi
 	fi
 	local w0 w1
+	# A fipd loser repeats its yield notice one and two advert intervals
+	# after stepping down (fipd extension, see doc/ARCHITECTURE.md): start
+	# the silence watch once those are over.
+	if [ "${I_KIND[$lose]}" = fipd ]; then
+		sleep "$(awk -v a="$I_ADV" 'BEGIN { printf "%.2f", a * 2.5 }')"
+	fi
 	_now; w0=$T_NOW
 	if i_watch_single "$win" "$I_WATCH_MS"; then
 		ok "$pair: $win (${I_KIND[$win]}, higher address) the only master for ${I_WATCH_MS} ms ($I_WATCH_N samples, no dual master)"
