@@ -102,6 +102,16 @@ need_root() {
 		echo "SKIP: FIPD_SKIP_INTEGRATION=1 (namespace tests switched off on purpose)"
 		exit 77
 	fi
+	# =extra: only the scenarios of t/integration/ run (CI runs them once
+	# more in distcheck's normal build); interop, reliability and the
+	# other namespace tests already ran in the sanitizer build.
+	if [ "${FIPD_SKIP_INTEGRATION:-0}" = extra ]; then
+		case $0 in
+		*/integration/*) ;;
+		*)	echo "SKIP: FIPD_SKIP_INTEGRATION=extra (only t/integration/ runs)"
+			exit 77 ;;
+		esac
+	fi
 	[ "$(id -u)" = 0 ] || skip "needs root (network namespaces); run as root or: sudo make check"
 }
 
