@@ -39,7 +39,12 @@ if [ "$PLOT" = 0 ] && [ -f "$DIR/outage.csv" ]; then
 		sec = ($3 ~ /^(health|failback)/) ? $5 : $6
 		add(P, k, prim); add(S, k, sec); add(F, k, $7); ref[k] = $8
 		add(D, k, $11); add(V, k, $13); add(G, k, $14); add(C, k, $15)
-		n[k]++; if ($17 != "") notes[k] = notes[k] " [run " $4 ": " $17 "]"
+		n[k]++
+		if ($17 != "") {
+			if (!((k, $17) in nr)) { nt[k]++; ntext[k, nt[k]] = $17; nr[k, $17] = "" }
+			nr[k, $17] = nr[k, $17] (nr[k, $17] == "" ? "" : ",") $4
+			notes[k] = 1
+		}
 		if ($17 ~ /not served|no (ICMP|HTTP) answer/) lb[k] = ">"
 	}
 	END {
@@ -50,7 +55,11 @@ if [ "$PLOT" = 0 ] && [ -f "$DIR/outage.csv" ]; then
 			printf "%-8s %-10s %-10s %2d %20s %8s %6s  %-12s %8s %6s %6s %6s\n", f[1], f[2], f[3], n[k],
 				lo(P[k]) " / " med(P[k]) " / " lb[k] hi(P[k]), med(S[k]), med(F[k]), ref[k], med(D[k]), med(V[k]), med(G[k]), med(C[k])
 		}
-		for (i = 1; i <= nk; i++) if (order[i] in notes) { split(order[i], f, SUBSEP); print "  note " f[1] " " f[2] " " f[3] ":" notes[order[i]] }
+		for (i = 1; i <= nk; i++) {
+			k = order[i]; if (!(k in notes)) continue
+			split(k, f, SUBSEP)
+			for (j = 1; j <= nt[k]; j++) print "  note " f[1] " " f[2] " " f[3] ": " ntext[k, j] " (run " nr[k, ntext[k, j]] ")"
+		}
 	}' "$DIR/outage.csv"
 	echo
 fi
