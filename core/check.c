@@ -142,8 +142,11 @@ check_probe_recheck(struct fipd_probe *p, const char *why)
 
 	if (p == NULL || (c = p->c) == NULL || c->running)
 		return;
-	if (now - c->last_start_us < fast_us(c))
+	if (now - c->last_start_us < fast_us(c)) {
+		/* Too soon after the last probe: postpone, do not drop. */
+		ev_timer_arm(c->t_next, c->last_start_us + fast_us(c) - now);
 		return;
+	}
 	log_info("check %s: recheck (%s)", c->cc->name,
 	    why != NULL ? why : "plugin request");
 	ev_timer_cancel(c->t_next);
