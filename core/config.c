@@ -1029,7 +1029,7 @@ cfg_parse(struct loader *ld)
 	struct raw *r;
 	struct rsect *rs;
 	char err[512];
-	int rc, seen_check;
+	int rc;
 
 	c = ld->cfg = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(ld->name);
@@ -1066,7 +1066,6 @@ cfg_parse(struct loader *ld)
 		if (strncmp(rs->name, "check ", 6) == 0)
 			load_check(ld, rs->name, trim(rs->name + 6));
 	}
-	seen_check = 0;
 	TAILQ_FOREACH(rs, &ld->sects, entry) {
 		if (strcmp(rs->name, "global") == 0 ||
 		    strncmp(rs->name, "check ", 6) == 0)
@@ -1078,7 +1077,6 @@ cfg_parse(struct loader *ld)
 			    "[global], [instance NAME] or [check NAME])",
 			    rs->name);
 	}
-	(void)seen_check;
 	if (ld->nerr == 0 && TAILQ_EMPTY(&c->instances))
 		cfg_err(ld, 0, "no [instance NAME] section");
 	if (ld->nerr > 0) {

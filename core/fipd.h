@@ -377,8 +377,6 @@ void vrrp_set_prio_delta(struct vrrp_router *, uint64_t now_us, int delta);
  * them.
  */
 void vrrp_update(struct vrrp_router *, const struct cfg_instance *);
-/* Replace the local (source) address, e.g. after an address change. */
-void vrrp_set_local(struct vrrp_router *, const struct fipd_addr *local);
 /* Count a drop that happened before the router was known (socket). */
 void vrrp_count_drop(struct vrrp_router *, enum vpkt_drop);
 

@@ -181,12 +181,6 @@ vrrp_update(struct vrrp_router *r, const struct cfg_instance *ci)
 }
 
 void
-vrrp_set_local(struct vrrp_router *r, const struct fipd_addr *local)
-{
-	r->local = *local;
-}
-
-void
 vrrp_count_drop(struct vrrp_router *r, enum vpkt_drop why)
 {
 	if (why > VPKT_OK && why < VPKT_DROP_MAX)
