@@ -150,11 +150,19 @@ adver_cb(void *arg)
 	vrrp_timer_expired(in->r, ev_now_us(), VRRP_T_ADVER);
 }
 
+/*
+ * Before the master is declared down, read what the socket holds: an
+ * advert that came in time but still waits there (the loop was busy, or
+ * receive moderation held it) restarts the timer instead.
+ */
 static void
 mdown_cb(void *arg)
 {
 	struct inst *in = arg;
 
+	net_flush(in->sock);
+	if (ev_timer_pending(in->t[VRRP_T_MDOWN]))
+		return;
 	vrrp_timer_expired(in->r, ev_now_us(), VRRP_T_MDOWN);
 }
 
@@ -165,19 +173,6 @@ retry_cb(void *arg)
 }
 
 /* ------------------------------------------------------- instances */
-
-static struct vrrp_router *
-lookup(const char *ifname, int family, uint8_t vrid, void *arg)
-{
-	struct inst *in;
-
-	TAILQ_FOREACH(in, &insts, entry)
-		if (in->started && in->ci->vrid == vrid &&
-		    in->ci->family == family &&
-		    strcmp(in->ci->ifname, ifname) == 0)
-			return in->r;
-	return NULL;
-}
 
 static void
 count_hook(const char *instance, const char *counter)
@@ -284,7 +279,7 @@ inst_try_start(struct inst *in)
 	} else if (net_if_primary(ci->ifname, ci->family, ci->vips,
 	    ci->n_vips, &local, &ifindex) == -1)
 		goto retry;
-	if ((in->sock = net_get(ci->ifname, ci->family, lookup, NULL, err,
+	if ((in->sock = net_get(ci->ifname, ci->family, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s: %s", ci->name, err);
 		goto retry;
@@ -310,6 +305,10 @@ inst_try_start(struct inst *in)
 	in->t[VRRP_T_ADVER] = ev_timer_new(adver_cb, in);
 	in->t[VRRP_T_MDOWN] = ev_timer_new(mdown_cb, in);
 	actions_attach(in);
+	/* The config refuses a VRID twice on one interface and family. */
+	if (net_bind(in->sock, ci->vrid, in->r) == -1)
+		log_warnx("%s: VRID %u on %s is taken by another instance",
+		    ci->name, ci->vrid, ci->ifname);
 	in->started = 1;
 	log_info("%s: starting on %s (vrid %u, v%d, priority %d, %s)",
 	    ci->name, ci->ifname, ci->vrid, ci->version, ci->priority,
@@ -416,6 +415,7 @@ inst_stop(struct inst *in, const char *why)
 		actions_detach(in);
 		for (i = 0; i < VRRP_T_MAX; i++)
 			ev_timer_free(in->t[i]);
+		net_unbind(in->sock, in->ci->vrid, in->r);
 		if (in->joined)
 			net_leave(in->sock);
 		net_put(in->sock);

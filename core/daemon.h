@@ -63,20 +63,21 @@ void daemon_dump(void);
 struct vsock;
 
 /*
- * Called for each advert that passed vpkt_parse_ipv4: find the router
- * for (socket's interface, vrid).  Returns NULL when none.
- */
-typedef struct vrrp_router *net_lookup_fn(const char *ifname, int family,
-    uint8_t vrid, void *arg);
-
-/*
  * Get the shared raw socket of an interface for a family (opened on first
  * use).  Returns: the socket, or NULL with err filled.
  */
-struct vsock *net_get(const char *ifname, int family, net_lookup_fn *lookup,
-    void *arg, char *err, size_t errlen);
+struct vsock *net_get(const char *ifname, int family, char *err,
+    size_t errlen);
+/*
+ * Adverts for vrid on this socket go to r from now on (net_unbind stops
+ * that).  Returns: 0, or -1 when another router has the VRID.
+ */
+int net_bind(struct vsock *, uint8_t vrid, struct vrrp_router *r);
+void net_unbind(struct vsock *, uint8_t vrid, struct vrrp_router *r);
 /* Drop one reference; the last closes the socket. */
 void net_put(struct vsock *);
+/* Process every packet queued on the socket now (bounded). */
+void net_flush(struct vsock *);
 /* Join / leave 224.0.0.18 or ff02::12 (reference counted). */
 int net_join(struct vsock *);
 void net_leave(struct vsock *);

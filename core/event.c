@@ -191,6 +191,21 @@ ev_signal_new(int sig, fipd_io_cb *cb, void *arg)
 }
 
 void
+ev_io_pause(struct fipd_io *io)
+{
+	if (io != NULL)
+		event_del(io->ev);
+}
+
+void
+ev_io_resume(struct fipd_io *io)
+{
+	if (io != NULL && event_add(io->ev, NULL) == -1)
+		fatalx("%s: cannot watch fd %d", __func__,
+		    (int)event_get_fd(io->ev));
+}
+
+void
 ev_io_free(struct fipd_io *io)
 {
 	if (io == NULL)

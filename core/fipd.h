@@ -240,6 +240,9 @@ int ev_timer_pending(struct fipd_timer *);
 void ev_timer_free(struct fipd_timer *);
 /* Persistent readiness watch; write = 0 for read, 1 for write. */
 struct fipd_io *ev_io_new(int fd, int write, fipd_io_cb *cb, void *arg);
+/* Stop / start watching the descriptor (the watch stays allocated). */
+void ev_io_pause(struct fipd_io *);
+void ev_io_resume(struct fipd_io *);
 void ev_io_free(struct fipd_io *);
 /* Signal delivered as a loop event (handlers may do real work). */
 struct fipd_io *ev_signal_new(int sig, fipd_io_cb *cb, void *arg);

@@ -1,7 +1,8 @@
 /*
- * Raw VRRP sockets: one IPv4 socket (IP protocol 112) per interface,
- * shared by every instance on it and demultiplexed by VRID, so a packet
- * for an unknown VRID is counted once, not once per instance.
+ * Raw VRRP sockets: one socket (IP protocol 112) per interface and
+ * family, shared by every instance on it and demultiplexed by VRID through
+ * a table, so a packet for an unknown VRID is counted once, not once per
+ * instance, and finding the instance costs one index.
  */
 #include "config.h"
 
@@ -29,8 +30,9 @@ struct vsock {
 	int refs;
 	int joined;
 	struct fipd_io *io;
-	net_lookup_fn *lookup;
-	void *arg;
+	struct fipd_timer *t_poll;	/* receive moderation */
+	uint64_t last_wake;
+	struct vrrp_router *by_vrid[256];	/* started instances */
 };
 TAILQ_HEAD(vsock_list, vsock);
 
@@ -38,8 +40,36 @@ static struct vsock_list socks = TAILQ_HEAD_INITIALIZER(socks);
 static uint64_t drops[VPKT_DROP_MAX];
 static struct log_limit ll_drop = { .period_s = 10, .burst = 5 };
 
-/* Reads handled per readiness event, so a flood cannot starve timers. */
-#define NET_READ_BATCH 64
+/*
+ * Receive path: one recvmmsg() takes up to NET_MMSG packets; a short batch
+ * means the queue is empty (no extra call to meet EAGAIN).  At most
+ * NET_READ_ROUNDS batches per readiness event, so a flood cannot starve
+ * timers.  The buffers are shared by every socket (one thread).
+ */
+#define NET_MMSG 16
+#define NET_READ_ROUNDS 4
+/*
+ * Receive moderation: when a socket turns readable again less than
+ * NET_POLL_US after its last wake-up (many instances, or a flood), stop
+ * watching it and drain it every NET_POLL_US until it is found empty.
+ * Packets then wait at most NET_POLL_US; below one wake-up per NET_POLL_US
+ * nothing changes.  Each wake-up costs more than the packets it reads.
+ */
+#define NET_POLL_US 1000
+/* net_flush(): at most this many drains (16 x 64 packets). */
+#define NET_FLUSH_ROUNDS 16
+/* Receive buffer asked for each raw socket (start-up bursts of adverts). */
+#define NET_RCVBUF (1024 * 1024)
+
+struct rxslot {
+	uint8_t data[VPKT_MAX_LEN + 64];
+	uint8_t ctl[CMSG_SPACE(sizeof(int)) +
+	    CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	struct sockaddr_in6 from;
+	struct iovec iov;
+};
+static struct rxslot rx[NET_MMSG];
+static struct mmsghdr rxm[NET_MMSG];
 
 const uint64_t *
 net_drops(void)
@@ -47,89 +77,67 @@ net_drops(void)
 	return drops;
 }
 
+/* Count a drop against the instance when the VRID can be read. */
 static void
-net_drop(struct vsock *s, const uint8_t *buf, size_t len,
-    const struct vpkt_ip *ip, enum vpkt_drop why)
+net_drop(struct vsock *s, const struct fipd_addr *src, int vrid,
+    enum vpkt_drop why)
 {
-	struct vrrp_router *r = NULL;
+	struct vrrp_router *r;
 	char a[INET6_ADDRSTRLEN];
-	size_t ihl;
 
-	/* Attribute the drop to an instance when the VRID is readable. */
-	if (why != VPKT_DROP_IP_HEADER && len >= 20) {
-		ihl = (size_t)(buf[0] & 0x0f) * 4;
-		if (ihl >= 20 && len >= ihl + 2)
-			r = s->lookup(s->ifname, AF_INET, buf[ihl + 1],
-			    s->arg);
-	}
+	r = vrid >= 0 ? s->by_vrid[vrid] : NULL;
 	if (r != NULL)
 		vrrp_count_drop(r, why);
 	else
 		drops[why]++;
 	if (log_limit_ok(&ll_drop, ev_now_us()))
 		log_warnx("%s: dropped packet from %s: %s", s->ifname,
-		    ip->src.family ? vpkt_addr_str(&ip->src, a, sizeof(a)) :
-		    "?", vpkt_drop_str(why));
+		    src->family ? vpkt_addr_str(src, a, sizeof(a)) : "?",
+		    vpkt_drop_str(why));
 }
 
 static void
-net_read_cb(int fd, void *arg)
+net_deliver(struct vsock *s, uint64_t now, const struct vpkt *p,
+    const struct fipd_addr *src, int ttl)
 {
-	struct vsock *s = arg;
-	uint8_t buf[VPKT_MAX_LEN + 64];
-	struct vpkt_ip ip;
-	struct vpkt p;
 	struct vrrp_router *r;
 	enum vpkt_drop why;
-	ssize_t n;
-	int i;
-	uint64_t now;
 
-	for (i = 0; i < NET_READ_BATCH; i++) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				log_warn("%s: recv", s->ifname);
-			return;
-		}
-		memset(&ip, 0, sizeof(ip));
-		if ((size_t)n > sizeof(buf)) {
-			net_drop(s, buf, sizeof(buf), &ip,
-			    VPKT_DROP_TOO_LONG);
-			continue;
-		}
-		if (vpkt_parse_ipv4(buf, (size_t)n, &ip, &p, &why) == -1) {
-			net_drop(s, buf, (size_t)n, &ip, why);
-			continue;
-		}
-		if ((r = s->lookup(s->ifname, AF_INET, p.vrid,
-		    s->arg)) == NULL) {
-			net_drop(s, buf, (size_t)n, &ip, VPKT_DROP_VRID);
-			continue;
-		}
-		now = ev_now_us();
-		if (vrrp_rx_check(r, now, &p, &ip.src, ip.ttl, &why) == 0)
-			vrrp_rx(r, now, &p, &ip.src);
+	if ((r = s->by_vrid[p->vrid]) == NULL) {
+		net_drop(s, src, -1, VPKT_DROP_VRID);
+		return;
 	}
+	if (vrrp_rx_check(r, now, p, src, ttl, &why) == 0)
+		vrrp_rx(r, now, p, src);
 }
 
+/* IPv4: the whole datagram, IP header first (raw socket). */
 static void
-net_drop6(struct vsock *s, const struct fipd_addr *src, const uint8_t *buf,
-    size_t len, enum vpkt_drop why)
+net_rx4(struct vsock *s, uint64_t now, const struct mmsghdr *m,
+    const uint8_t *buf)
 {
-	struct vrrp_router *r = NULL;
-	char a[INET6_ADDRSTRLEN];
+	struct vpkt_ip ip;
+	struct vpkt p;
+	enum vpkt_drop why;
+	size_t n = m->msg_len, ihl;
+	int vrid = -1;
 
-	if (why != VPKT_DROP_VRID && len >= 2)
-		r = s->lookup(s->ifname, AF_INET6, buf[1], s->arg);
-	if (r != NULL)
-		vrrp_count_drop(r, why);
-	else
-		drops[why]++;
-	if (log_limit_ok(&ll_drop, ev_now_us()))
-		log_warnx("%s: dropped packet from %s: %s", s->ifname,
-		    vpkt_addr_str(src, a, sizeof(a)), vpkt_drop_str(why));
+	memset(&ip, 0, sizeof(ip));
+	if (n >= 20) {
+		ihl = (size_t)(buf[0] & 0x0f) * 4;
+		if (ihl >= 20 && n >= ihl + 2)
+			vrid = buf[ihl + 1];
+	}
+	if (m->msg_hdr.msg_flags & MSG_TRUNC) {
+		net_drop(s, &ip.src, vrid, VPKT_DROP_TOO_LONG);
+		return;
+	}
+	if (vpkt_parse_ipv4(buf, n, &ip, &p, &why) == -1) {
+		net_drop(s, &ip.src, why == VPKT_DROP_IP_HEADER ? -1 : vrid,
+		    why);
+		return;
+	}
+	net_deliver(s, now, &p, &ip.src, ip.ttl);
 }
 
 /*
@@ -138,89 +146,145 @@ net_drop6(struct vsock *s, const struct fipd_addr *src, const uint8_t *buf,
  * limit is a drop (RFC 9568 7.1 cannot be checked without it).
  */
 static void
-net_read6_cb(int fd, void *arg)
+net_rx6(struct vsock *s, uint64_t now, const struct mmsghdr *m,
+    const uint8_t *buf, const struct sockaddr_in6 *from)
 {
-	struct vsock *s = arg;
-	uint8_t buf[VPKT_MAX_LEN + 64];
-	uint8_t cbuf[CMSG_SPACE(sizeof(int)) +
-	    CMSG_SPACE(sizeof(struct in6_pktinfo))];
-	struct sockaddr_in6 from;
+	const struct msghdr *msg = &m->msg_hdr;
 	struct fipd_addr src, dst;
-	struct msghdr msg;
-	struct iovec iov;
 	struct cmsghdr *cm;
+	struct in6_pktinfo pi;
 	struct vpkt p;
-	struct vrrp_router *r;
 	enum vpkt_drop why;
-	ssize_t n;
-	int i, hops, have_dst;
-	uint64_t now;
+	size_t n = m->msg_len;
+	int hops = -1, have_dst = 0, vrid = n >= 2 ? buf[1] : -1;
 
-	for (i = 0; i < NET_READ_BATCH; i++) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = buf;
-		iov.iov_len = sizeof(buf);
-		msg.msg_name = &from;
-		msg.msg_namelen = sizeof(from);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		n = recvmsg(fd, &msg, MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				log_warn("%s: recvmsg", s->ifname);
-			return;
+	memset(&src, 0, sizeof(src));
+	src.family = AF_INET6;
+	src.prefixlen = 128;
+	src.u.v6 = from->sin6_addr;
+	memset(&dst, 0, sizeof(dst));
+	dst.family = AF_INET6;
+	dst.prefixlen = 128;
+	for (cm = CMSG_FIRSTHDR(msg); cm != NULL;
+	    cm = CMSG_NXTHDR((struct msghdr *)(uintptr_t)msg, cm)) {
+		if (cm->cmsg_level != IPPROTO_IPV6)
+			continue;
+		if (cm->cmsg_type == IPV6_HOPLIMIT &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int)))
+			memcpy(&hops, CMSG_DATA(cm), sizeof(int));
+		else if (cm->cmsg_type == IPV6_PKTINFO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(pi))) {
+			memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
+			dst.u.v6 = pi.ipi6_addr;
+			have_dst = 1;
 		}
-		memset(&src, 0, sizeof(src));
-		src.family = AF_INET6;
-		src.prefixlen = 128;
-		src.u.v6 = from.sin6_addr;
-		memset(&dst, 0, sizeof(dst));
-		dst.family = AF_INET6;
-		dst.prefixlen = 128;
-		hops = -1;
-		have_dst = 0;
-		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
-		    cm = CMSG_NXTHDR(&msg, cm)) {
-			if (cm->cmsg_level != IPPROTO_IPV6)
-				continue;
-			if (cm->cmsg_type == IPV6_HOPLIMIT &&
-			    cm->cmsg_len >= CMSG_LEN(sizeof(int)))
-				memcpy(&hops, CMSG_DATA(cm), sizeof(int));
-			else if (cm->cmsg_type == IPV6_PKTINFO &&
-			    cm->cmsg_len >=
-			    CMSG_LEN(sizeof(struct in6_pktinfo))) {
-				struct in6_pktinfo pi;
+	}
+	if (msg->msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		net_drop(s, &src, vrid, VPKT_DROP_TOO_LONG);
+		return;
+	}
+	if (!have_dst) {
+		net_drop(s, &src, vrid, VPKT_DROP_IP_HEADER);
+		return;
+	}
+	if (vpkt_parse(buf, n, AF_INET6, &src, &dst, &p, &why) == -1) {
+		net_drop(s, &src, vrid, why);
+		return;
+	}
+	net_deliver(s, now, &p, &src, hops);
+}
 
-				memcpy(&pi, CMSG_DATA(cm), sizeof(pi));
-				dst.u.v6 = pi.ipi6_addr;
-				have_dst = 1;
+/* Read what is queued.  Returns: packets read, -1 on a socket error. */
+static int
+net_drain(struct vsock *s)
+{
+	struct msghdr *h;
+	uint64_t now;
+	int round, i, n, total = 0;
+
+	for (round = 0; round < NET_READ_ROUNDS; round++) {
+		for (i = 0; i < NET_MMSG; i++) {
+			rx[i].iov.iov_base = rx[i].data;
+			rx[i].iov.iov_len = sizeof(rx[i].data);
+			h = &rxm[i].msg_hdr;
+			memset(h, 0, sizeof(*h));
+			h->msg_name = &rx[i].from;
+			h->msg_namelen = sizeof(rx[i].from);
+			h->msg_iov = &rx[i].iov;
+			h->msg_iovlen = 1;
+			if (s->family == AF_INET6) {
+				h->msg_control = rx[i].ctl;
+				h->msg_controllen = sizeof(rx[i].ctl);
 			}
 		}
-		if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
-			net_drop6(s, &src, buf, (size_t)n, VPKT_DROP_TOO_LONG);
-			continue;
+		n = recvmmsg(s->fd, rxm, NET_MMSG, MSG_DONTWAIT, NULL);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
+				return total;
+			log_warn("%s: recvmmsg", s->ifname);
+			return -1;
 		}
-		if (!have_dst) {
-			net_drop6(s, &src, buf, (size_t)n,
-			    VPKT_DROP_IP_HEADER);
-			continue;
-		}
-		if (vpkt_parse(buf, (size_t)n, AF_INET6, &src, &dst, &p,
-		    &why) == -1) {
-			net_drop6(s, &src, buf, (size_t)n, why);
-			continue;
-		}
-		if ((r = s->lookup(s->ifname, AF_INET6, p.vrid,
-		    s->arg)) == NULL) {
-			net_drop6(s, &src, buf, (size_t)n, VPKT_DROP_VRID);
-			continue;
-		}
+		total += n;
 		now = ev_now_us();
-		if (vrrp_rx_check(r, now, &p, &src, hops, &why) == 0)
-			vrrp_rx(r, now, &p, &src);
+		for (i = 0; i < n; i++) {
+			if (s->family == AF_INET)
+				net_rx4(s, now, &rxm[i], rx[i].data);
+			else
+				net_rx6(s, now, &rxm[i], rx[i].data,
+				    &rx[i].from);
+		}
+		if (n < NET_MMSG)
+			break;
+	}
+	return total;
+}
+
+static void
+net_read_cb(int fd, void *arg)
+{
+	struct vsock *s = arg;
+	uint64_t now = ev_now_us();
+	int busy = now - s->last_wake < NET_POLL_US;
+
+	s->last_wake = now;
+	if (net_drain(s) > 0 && busy) {
+		ev_io_pause(s->io);
+		ev_timer_arm(s->t_poll, NET_POLL_US);
+	}
+}
+
+/*
+ * Read everything queued (bounded): called before a Master_Down_Timer is
+ * allowed to expire, so that an advert which arrived in time but waits in
+ * the socket (a busy loop, receive moderation, a start-up burst) is seen
+ * before the master is declared down.
+ */
+void
+net_flush(struct vsock *s)
+{
+	int i;
+
+	for (i = 0; i < NET_FLUSH_ROUNDS; i++)
+		if (net_drain(s) < NET_MMSG * NET_READ_ROUNDS)
+			break;
+}
+
+/* Moderated: drain again until the socket is found empty. */
+static void
+net_poll_cb(void *arg)
+{
+	struct vsock *s = arg;
+	int n;
+
+	n = net_drain(s);
+	if (n >= NET_MMSG * NET_READ_ROUNDS)
+		ev_timer_arm(s->t_poll, 0);	/* a flood: next loop pass */
+	else if (n > 0)
+		ev_timer_arm(s->t_poll, NET_POLL_US);
+	else {
+		s->last_wake = ev_now_us();
+		ev_io_resume(s->io);
 	}
 }
 
@@ -283,11 +347,10 @@ open6(int fd, unsigned int idx, char *err, size_t errlen)
 }
 
 struct vsock *
-net_get(const char *ifname, int family, net_lookup_fn *lookup, void *arg,
-    char *err, size_t errlen)
+net_get(const char *ifname, int family, char *err, size_t errlen)
 {
 	struct vsock *s;
-	int fd, rc;
+	int fd, rc, rcvbuf = NET_RCVBUF;
 	unsigned int idx;
 
 	TAILQ_FOREACH(s, &socks, entry)
@@ -309,6 +372,14 @@ net_get(const char *ifname, int family, net_lookup_fn *lookup, void *arg,
 	}
 	rc = setopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
 	    (socklen_t)strlen(ifname) + 1, "SO_BINDTODEVICE", err, errlen);
+	/*
+	 * Room for a burst (every instance's first adverts at start-up):
+	 * beyond net.core.rmem_max with CAP_NET_ADMIN, else up to it.
+	 */
+	if (rc == 0 && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+	    sizeof(rcvbuf)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+		    sizeof(rcvbuf));
 	if (rc == 0)
 		rc = family == AF_INET ? open4(fd, idx, err, errlen) :
 		    open6(fd, idx, err, errlen);
@@ -322,10 +393,8 @@ net_get(const char *ifname, int family, net_lookup_fn *lookup, void *arg,
 	s->ifindex = idx;
 	s->fd = fd;
 	s->refs = 1;
-	s->lookup = lookup;
-	s->arg = arg;
-	s->io = ev_io_new(fd, 0, family == AF_INET ? net_read_cb :
-	    net_read6_cb, s);
+	s->io = ev_io_new(fd, 0, net_read_cb, s);
+	s->t_poll = ev_timer_new(net_poll_cb, s);
 	TAILQ_INSERT_TAIL(&socks, s, entry);
 	return s;
 }
@@ -348,6 +417,22 @@ membership(struct vsock *s, int join)
 	mr.imr_ifindex = (int)s->ifindex;
 	return setsockopt(s->fd, IPPROTO_IP, join ? IP_ADD_MEMBERSHIP :
 	    IP_DROP_MEMBERSHIP, &mr, sizeof(mr));
+}
+
+int
+net_bind(struct vsock *s, uint8_t vrid, struct vrrp_router *r)
+{
+	if (s->by_vrid[vrid] != NULL && s->by_vrid[vrid] != r)
+		return -1;
+	s->by_vrid[vrid] = r;
+	return 0;
+}
+
+void
+net_unbind(struct vsock *s, uint8_t vrid, struct vrrp_router *r)
+{
+	if (s->by_vrid[vrid] == r)
+		s->by_vrid[vrid] = NULL;
 }
 
 int
@@ -378,6 +463,7 @@ net_put(struct vsock *s)
 	if (s == NULL || --s->refs > 0)
 		return;
 	TAILQ_REMOVE(&socks, s, entry);
+	ev_timer_free(s->t_poll);
 	ev_io_free(s->io);
 	close(s->fd);
 	free(s);
