@@ -338,8 +338,10 @@ struct vrrp_stats {
 };
 
 /*
- * Create a router from its configuration (copied).  local is the primary
- * address used as the advert source and for the tie-break.
+ * Create a router from its configuration, which the caller keeps alive
+ * and unchanged (but for vrrp_update) as long as the router: it is not
+ * copied.  local is the primary address used as the advert source and for
+ * the tie-break.
  * Returns: the router, in INIT.
  */
 struct vrrp_router *vrrp_new(const struct cfg_instance *ci,
@@ -375,9 +377,9 @@ void vrrp_set_fault(struct vrrp_router *, uint64_t now_us, int fault,
 /* Priority delta from failing checks (effective = clamp(prio + delta)). */
 void vrrp_set_prio_delta(struct vrrp_router *, uint64_t now_us, int delta);
 /*
- * Take new soft settings (priority, preempt, preempt_delay, state hint,
- * GARP settings) without a transition; the next adverts and timers use
- * them.
+ * The caller changed ci's soft settings (priority, preempt, preempt_delay,
+ * state hint, GARP settings): take them without a transition; the next
+ * adverts and timers use them.
  */
 void vrrp_update(struct vrrp_router *, const struct cfg_instance *);
 /* Count a drop that happened before the router was known (socket). */

@@ -17,7 +17,12 @@
 #include "fipd.h"
 
 struct vrrp_router {
-	struct cfg_instance cfg;	/* private copy */
+	/*
+	 * The instance's configuration, owned by the caller and alive as long
+	 * as the router (the daemon keeps an instance's cfg_instance across
+	 * reloads and changes its soft keys in place, then vrrp_update()).
+	 */
+	const struct cfg_instance *cfg;
 	struct fipd_addr local;		/* advert source, tie-break */
 	struct fipd_addr master;	/* who we believe is MASTER */
 	int master_known;
@@ -88,9 +93,7 @@ vrrp_new(const struct cfg_instance *ci, const struct fipd_addr *local,
 	struct vrrp_router *r;
 
 	r = xcalloc(1, sizeof(*r));
-	r->cfg = *ci;
-	TAILQ_INIT(&r->cfg.plugconfs);
-	r->cfg.signature = NULL;
+	r->cfg = ci;
 	if (local != NULL)
 		r->local = *local;
 	r->state = FIPD_STATE_INIT;
@@ -119,13 +122,13 @@ vrrp_state(const struct vrrp_router *r)
 const char *
 vrrp_name(const struct vrrp_router *r)
 {
-	return r->cfg.name;
+	return r->cfg->name;
 }
 
 const struct cfg_instance *
 vrrp_cfg(const struct vrrp_router *r)
 {
-	return &r->cfg;
+	return r->cfg;
 }
 
 int
@@ -138,9 +141,9 @@ vrrp_effective_priority(const struct vrrp_router *r)
 	 * a property of the addresses, not of health.  A failing check with
 	 * weight 0 still takes it to FAULT.
 	 */
-	if (r->cfg.priority == 255)
+	if (r->cfg->priority == 255)
 		return 255;
-	p = r->cfg.priority + r->prio_delta;
+	p = r->cfg->priority + r->prio_delta;
 	if (p < 1)
 		p = 1;
 	if (p > 254)
@@ -171,12 +174,7 @@ vrrp_stats(const struct vrrp_router *r)
 void
 vrrp_update(struct vrrp_router *r, const struct cfg_instance *ci)
 {
-	r->cfg.priority = ci->priority;
-	r->cfg.preempt = ci->preempt;
-	r->cfg.preempt_delay_cs = ci->preempt_delay_cs;
-	r->cfg.start_master = ci->start_master;
-	r->cfg.garp_repeat = ci->garp_repeat;
-	r->cfg.garp_refresh_cs = ci->garp_refresh_cs;
+	r->cfg = ci;
 	r->preempt_pending_since = 0;
 }
 
@@ -191,20 +189,20 @@ static unsigned int
 adver_cs(const struct vrrp_router *r)
 {
 	/* v2 has no learning: always the local interval (RFC 3768 6.1). */
-	return r->cfg.version == 3 ? r->active_adver_cs : r->cfg.advert_int_cs;
+	return r->cfg->version == 3 ? r->active_adver_cs : r->cfg->advert_int_cs;
 }
 
 uint64_t
 vrrp_skew_us(const struct vrrp_router *r)
 {
-	return vrrp_calc_skew_us(r->cfg.version, vrrp_effective_priority(r),
+	return vrrp_calc_skew_us(r->cfg->version, vrrp_effective_priority(r),
 	    adver_cs(r));
 }
 
 uint64_t
 vrrp_master_down_us(const struct vrrp_router *r)
 {
-	return vrrp_calc_mdown_us(r->cfg.version, vrrp_effective_priority(r),
+	return vrrp_calc_mdown_us(r->cfg->version, vrrp_effective_priority(r),
 	    adver_cs(r));
 }
 
@@ -213,19 +211,19 @@ vrrp_advert_params(const struct vrrp_router *r, int priority,
     const struct fipd_addr *dst, struct vpkt_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	p->version = (uint8_t)r->cfg.version;
-	p->vrid = r->cfg.vrid;
+	p->version = (uint8_t)r->cfg->version;
+	p->vrid = r->cfg->vrid;
 	p->priority = (uint8_t)priority;
-	p->adver_cs = (uint16_t)r->cfg.advert_int_cs;
-	p->family = r->cfg.family;
-	p->addrs = r->cfg.vips;
-	p->naddrs = r->cfg.n_vips;
-	if (r->cfg.version == 2 && r->cfg.auth_pass[0] != '\0') {
+	p->adver_cs = (uint16_t)r->cfg->advert_int_cs;
+	p->family = r->cfg->family;
+	p->addrs = r->cfg->vips;
+	p->naddrs = r->cfg->n_vips;
+	if (r->cfg->version == 2 && r->cfg->auth_pass[0] != '\0') {
 		p->auth_type = VPKT_AUTH_PASS;
-		memcpy(p->auth_pass, r->cfg.auth_pass,
-		    strnlen(r->cfg.auth_pass, VPKT_AUTH_LEN));
+		memcpy(p->auth_pass, r->cfg->auth_pass,
+		    strnlen(r->cfg->auth_pass, VPKT_AUTH_LEN));
 	}
-	p->csum_form = r->cfg.csum_tx;
+	p->csum_form = r->cfg->csum_tx;
 	p->src = &r->local;
 	p->dst = dst;
 }
@@ -266,7 +264,7 @@ change_state(struct vrrp_router *r, enum fipd_state to, const char *reason)
 	r->st.transitions++;
 	if (to == FIPD_STATE_MASTER)
 		r->st.became_master++;
-	log_notice("%s: %s -> %s (%s)", r->cfg.name, vrrp_state_str(t.from),
+	log_notice("%s: %s -> %s (%s)", r->cfg->name, vrrp_state_str(t.from),
 	    vrrp_state_str(to), reason);
 	r->ops->state(r, r->arg, &t);
 }
@@ -279,7 +277,7 @@ become_master(struct vrrp_router *r, const char *reason)
 	r->preempt_pending_since = 0;
 	r->yield_left = 0;
 	send_advert(r, vrrp_effective_priority(r));
-	arm(r, VRRP_T_ADVER, (int64_t)r->cfg.advert_int_cs * 10000);
+	arm(r, VRRP_T_ADVER, (int64_t)r->cfg->advert_int_cs * 10000);
 	change_state(r, FIPD_STATE_MASTER, reason);
 }
 
@@ -298,7 +296,7 @@ vrrp_startup(struct vrrp_router *r, uint64_t now_us)
 	if (r->state != FIPD_STATE_INIT && r->state != FIPD_STATE_STOP)
 		return;
 	r->state = FIPD_STATE_INIT;
-	r->active_adver_cs = r->cfg.advert_int_cs;
+	r->active_adver_cs = r->cfg->advert_int_cs;
 	r->master_known = 0;
 	if (r->fault) {
 		change_state(r, FIPD_STATE_FAULT, "startup with fault");
@@ -306,7 +304,7 @@ vrrp_startup(struct vrrp_router *r, uint64_t now_us)
 	}
 	if (vrrp_effective_priority(r) == 255)
 		become_master(r, "address owner, priority 255");
-	else if (r->cfg.start_master)
+	else if (r->cfg->start_master)
 		/*
 		 * keepalived compatible: `state = MASTER` claims the VIPs at
 		 * once; the election corrects it within one advert if a
@@ -347,14 +345,14 @@ vrrp_timer_expired(struct vrrp_router *r, uint64_t now_us,
 			r->st.yield_notices++;
 			if (--r->yield_left > 0)
 				arm(r, VRRP_T_ADVER,
-				    (int64_t)r->cfg.advert_int_cs * 10000);
+				    (int64_t)r->cfg->advert_int_cs * 10000);
 			return;
 		}
 		if (r->state != FIPD_STATE_MASTER)
 			return;
 		/* RFC 9568 6.4.3: send an ADVERTISEMENT, reset Adver_Timer. */
 		send_advert(r, vrrp_effective_priority(r));
-		arm(r, VRRP_T_ADVER, (int64_t)r->cfg.advert_int_cs * 10000);
+		arm(r, VRRP_T_ADVER, (int64_t)r->cfg->advert_int_cs * 10000);
 		break;
 	case VRRP_T_MDOWN:
 		if (r->state != FIPD_STATE_BACKUP)
@@ -386,13 +384,13 @@ addrs_match(const struct vrrp_router *r, const struct vpkt *p)
 	struct fipd_addr a;
 	size_t i;
 
-	if (p->naddrs != r->cfg.n_vips)
+	if (p->naddrs != r->cfg->n_vips)
 		return 0;
 	for (i = 0; i < p->naddrs; i++) {
 		memset(&a, 0, sizeof(a));
 		a.family = p->family;
 		memcpy(a.u.raw, p->addrs + i * alen, alen);
-		if (!addr_in(&a, r->cfg.vips, r->cfg.n_vips))
+		if (!addr_in(&a, r->cfg->vips, r->cfg->n_vips))
 			return 0;
 	}
 	return 1;
@@ -408,7 +406,7 @@ drop(struct vrrp_router *r, uint64_t now_us, const struct fipd_addr *src,
 	*out = why;
 	/* RFC 9568 7.1: MUST discard, SHOULD log (rate-limited here). */
 	if (log_limit_ok(&r->ll_drop, now_us))
-		log_warnx("%s: dropped advert from %s: %s%s%s", r->cfg.name,
+		log_warnx("%s: dropped advert from %s: %s%s%s", r->cfg->name,
 		    vpkt_addr_str(src, buf, sizeof(buf)), vpkt_drop_str(why),
 		    detail != NULL ? ", " : "", detail != NULL ? detail : "");
 	return -1;
@@ -420,9 +418,9 @@ vrrp_rx_check(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 {
 	char detail[96];
 
-	if (p->version != r->cfg.version)
+	if (p->version != r->cfg->version)
 		return drop(r, now_us, src, VPKT_DROP_VERSION, why, NULL);
-	if (p->family != r->cfg.family)
+	if (p->family != r->cfg->family)
 		return drop(r, now_us, src, VPKT_DROP_FAMILY, why, NULL);
 	if (r->local.family == src->family &&
 	    vpkt_addr_cmp(src, &r->local) == 0)
@@ -431,13 +429,13 @@ vrrp_rx_check(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 	 * RFC 9568 7.1: TTL must be 255.  Unicast peers behind a router may
 	 * be allowed a lower TTL (strict_ttl = no); multicast never.
 	 */
-	if (ttl != VPKT_TTL && (r->cfg.strict_ttl || r->cfg.n_peers == 0)) {
+	if (ttl != VPKT_TTL && (r->cfg->strict_ttl || r->cfg->n_peers == 0)) {
 		snprintf(detail, sizeof(detail), "ttl %d", ttl);
 		return drop(r, now_us, src, VPKT_DROP_TTL, why, detail);
 	}
 	/* Unicast mode (not in the RFCs): only configured peers. */
-	if (r->cfg.n_peers > 0 &&
-	    !addr_in(src, r->cfg.peers, r->cfg.n_peers))
+	if (r->cfg->n_peers > 0 &&
+	    !addr_in(src, r->cfg->peers, r->cfg->n_peers))
 		return drop(r, now_us, src, VPKT_DROP_PEER, why, NULL);
 	/* RFC 9568 7.1 / RFC 3768 7.1: the owner discards adverts. */
 	if (vrrp_effective_priority(r) == 255) {
@@ -446,12 +444,12 @@ vrrp_rx_check(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 			if (log_limit_ok(&r->ll_info, now_us))
 				log_warnx("%s: another router claims to own "
 				    "the addresses (priority 255)",
-				    r->cfg.name);
+				    r->cfg->name);
 		}
 		return drop(r, now_us, src, VPKT_DROP_OWNER, why, NULL);
 	}
 	if (p->version == 2) {
-		int want = r->cfg.auth_pass[0] != '\0' ? VPKT_AUTH_PASS :
+		int want = r->cfg->auth_pass[0] != '\0' ? VPKT_AUTH_PASS :
 		    VPKT_AUTH_NONE;
 		char pass[VPKT_AUTH_LEN];
 
@@ -464,16 +462,16 @@ vrrp_rx_check(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 		}
 		if (want == VPKT_AUTH_PASS) {
 			memset(pass, 0, sizeof(pass));
-			memcpy(pass, r->cfg.auth_pass,
-			    strnlen(r->cfg.auth_pass, VPKT_AUTH_LEN));
+			memcpy(pass, r->cfg->auth_pass,
+			    strnlen(r->cfg->auth_pass, VPKT_AUTH_LEN));
 			if (memcmp(pass, p->auth_data, VPKT_AUTH_LEN) != 0)
 				return drop(r, now_us, src, VPKT_DROP_AUTH,
 				    why, NULL);
 		}
 		/* RFC 3768 7.1: Adver Int must match, MUST discard. */
-		if (p->adver_cs != r->cfg.advert_int_cs) {
+		if (p->adver_cs != r->cfg->advert_int_cs) {
 			snprintf(detail, sizeof(detail), "%u s, want %u s",
-			    p->adver_cs / 100, r->cfg.advert_int_cs / 100);
+			    p->adver_cs / 100, r->cfg->advert_int_cs / 100);
 			return drop(r, now_us, src, VPKT_DROP_INTERVAL, why,
 			    detail);
 		}
@@ -483,19 +481,19 @@ vrrp_rx_check(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 			    NULL);
 	} else {
 		/* RFC 9568 7.1: interval mismatch SHOULD log, MUST NOT drop. */
-		if (p->adver_cs != r->cfg.advert_int_cs) {
+		if (p->adver_cs != r->cfg->advert_int_cs) {
 			r->st.interval_mismatch++;
 			if (log_limit_ok(&r->ll_info, now_us))
 				log_info("%s: advert interval %u cs from "
 				    "peer differs from ours (%u cs)",
-				    r->cfg.name, p->adver_cs,
-				    r->cfg.advert_int_cs);
+				    r->cfg->name, p->adver_cs,
+				    r->cfg->advert_int_cs);
 		}
 		if (!addrs_match(r, p)) {
 			r->st.addr_mismatch++;
 			if (log_limit_ok(&r->ll_info, now_us))
 				log_info("%s: address list in advert differs "
-				    "from ours", r->cfg.name);
+				    "from ours", r->cfg->name);
 		}
 	}
 	*why = VPKT_OK;
@@ -507,7 +505,7 @@ rx_backup(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
     const struct fipd_addr *src)
 {
 	int local = vrrp_effective_priority(r);
-	int preempt = r->cfg.preempt || local == 255;
+	int preempt = r->cfg->preempt || local == 255;
 
 	if (p->priority == 0) {
 		/* RFC 9568 6.4.2: Active_Down_Timer = Skew_Time. */
@@ -517,7 +515,7 @@ rx_backup(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 	}
 	if (!preempt || p->priority >= local) {
 		/* RFC 9568 6.4.2: learn the interval, reset the timer. */
-		if (r->cfg.version == 3 && p->adver_cs > 0)
+		if (r->cfg->version == 3 && p->adver_cs > 0)
 			r->active_adver_cs = p->adver_cs;
 		r->master = *src;
 		r->master_known = 1;
@@ -530,8 +528,8 @@ rx_backup(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 	 * (keepalived's extension, never for the owner) keeps the lower
 	 * MASTER for that long first.
 	 */
-	if (r->cfg.preempt_delay_cs > 0 && local != 255) {
-		uint64_t delay = (uint64_t)r->cfg.preempt_delay_cs * 10000;
+	if (r->cfg->preempt_delay_cs > 0 && local != 255) {
+		uint64_t delay = (uint64_t)r->cfg->preempt_delay_cs * 10000;
 
 		if (r->preempt_pending_since == 0)
 			r->preempt_pending_since = now_us ? now_us : 1;
@@ -554,19 +552,19 @@ rx_master(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 	if (p->priority == 0) {
 		/* RFC 9568 6.4.3: send an ADVERTISEMENT, reset Adver_Timer. */
 		send_advert(r, local);
-		arm(r, VRRP_T_ADVER, (int64_t)r->cfg.advert_int_cs * 10000);
+		arm(r, VRRP_T_ADVER, (int64_t)r->cfg->advert_int_cs * 10000);
 		return;
 	}
 	if (p->priority > local ||
 	    (p->priority == local && vpkt_addr_cmp(src, &r->local) > 0)) {
 		/* RFC 9568 6.4.3: yield; Preempt_Mode is not considered. */
-		if (r->cfg.version == 3 && p->adver_cs > 0)
+		if (r->cfg->version == 3 && p->adver_cs > 0)
 			r->active_adver_cs = p->adver_cs;
 		r->master = *src;
 		r->master_known = 1;
 		if (p->priority == local && log_limit_ok(&r->ll_info, now_us))
 			log_warnx("%s: equal priority %d from %s, higher "
-			    "address wins", r->cfg.name, local,
+			    "address wins", r->cfg->name, local,
 			    vpkt_addr_str(src, buf, sizeof(buf)));
 		snprintf(reason, sizeof(reason),
 		    "higher priority advert from %s, priority %d",
@@ -587,7 +585,7 @@ rx_master(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 		send_advert(r, local);
 		r->st.yield_notices++;
 		r->yield_left = 2;
-		arm(r, VRRP_T_ADVER, (int64_t)r->cfg.advert_int_cs * 10000);
+		arm(r, VRRP_T_ADVER, (int64_t)r->cfg->advert_int_cs * 10000);
 		return;
 	}
 	/*
@@ -598,7 +596,7 @@ rx_master(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 	 * adverts must not be reflected as a flood of adverts and GARPs.
 	 */
 	if (r->last_lower_answer_us != 0 && now_us - r->last_lower_answer_us <
-	    (uint64_t)r->cfg.advert_int_cs * 10000 / 4) {
+	    (uint64_t)r->cfg->advert_int_cs * 10000 / 4) {
 		r->st.lower_answers_limited++;
 		return;
 	}
@@ -658,7 +656,7 @@ vrrp_set_fault(struct vrrp_router *r, uint64_t now_us, int fault,
 		change_state(r, FIPD_STATE_FAULT, reason);
 		return;
 	}
-	r->active_adver_cs = r->cfg.advert_int_cs;
+	r->active_adver_cs = r->cfg->advert_int_cs;
 	if (vrrp_effective_priority(r) == 255)
 		become_master(r, reason);
 	else
