@@ -17,26 +17,23 @@
  * /tmp, only when what lies in it is owned by neither root nor the
  * script user).
  *
- * Children are reaped without SIGCHLD: each has a pidfd (pidfd_open(2))
- * watched for readability, then waitid(P_PIDFD).  Where pidfd_open is
- * missing (Linux < 5.3, valgrind) a timer polls waitid(WNOHANG) every
- * SC_POLL_US instead.  When a child exits its
- * process group is killed (anything it left running), while the child is
- * still an unreaped zombie, so that the group id cannot have been reused.
- * cancel() kills the group and leaves the child on the list of children
- * to reap; fini() waits (boundedly) for any that remain.
+ * Starting, watching and reaping the child is plugins/common/chk_spawn.c,
+ * shared with action_notify: children are reaped without SIGCHLD
+ * (pidfd, or polling where pidfd_open is missing), and when a child
+ * exits its process group is killed (anything it left running), while
+ * the child is still an unreaped zombie, so that the group id cannot
+ * have been reused.  cancel() kills the group and leaves the child on
+ * the list of children to reap; fini() waits (boundedly) for any that
+ * remain.
  */
 #include "config.h"
 
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -48,11 +45,10 @@
 
 #include "fipd/plugin.h"
 #include "../common/chk.h"
+#include "../common/chk_spawn.h"
 
 #define SC_DEFAULT_USER		"nobody"
 #define SC_FINI_WAIT_MS		1000
-#define SC_FD_LOOP_MAX		65536
-#define SC_POLL_US		20000	/* without pidfd_open */
 
 struct sc_child;
 
@@ -61,9 +57,7 @@ struct sc_conf {
 	char			*command;	/* as configured, for logs */
 	char			**argv;
 	char			*user;		/* script_user, for logs */
-	uid_t			 uid;
-	gid_t			 gid;
-	int			 setuser;	/* switch to uid/gid */
+	struct chk_proc_user	 u;		/* whom the command runs as */
 	struct fipd_probe	*p;
 	struct sc_child		*probe;		/* in flight, or NULL */
 };
@@ -71,26 +65,7 @@ struct sc_conf {
 struct sc_child {
 	LIST_ENTRY(sc_child)	 entry;
 	struct sc_conf		*conf;		/* NULL: cancelled, reap only */
-	pid_t			 pid;		/* also its process group */
-	int			 pidfd;		/* -1: polled with t_poll */
-	int			 errfd;		/* exec failure report */
-	struct fipd_io		*io;
-	struct fipd_timer	*t_poll;
-};
-
-/* What a child that could not exec writes to the error pipe. */
-struct sc_execerr {
-	int			 stage;
-	int			 err;
-};
-
-enum {
-	SC_ST_DEVNULL = 1,
-	SC_ST_CHDIR,
-	SC_ST_SETGROUPS,
-	SC_ST_SETGID,
-	SC_ST_SETUID,
-	SC_ST_EXEC,
+	struct chk_proc		 proc;
 };
 
 static int	 sc_init(struct fipd_host *, const struct fipd_host_api *);
@@ -106,23 +81,19 @@ static void	 sc_cancel(void *);
 static int	 sc_may_exec(const struct sc_conf *, const char *,
 		    const struct stat *);
 static int	 sc_check_path(const struct sc_conf *, char *, size_t);
-static void	 sc_child_exec(const struct sc_conf *, int)
-		    __attribute__((noreturn));
-static void	 sc_child_fail(int, int, int) __attribute__((noreturn));
-static void	 sc_closefrom(int, int);
-static int	 sc_pidfd_open(pid_t);
 static void	 sc_kill(struct sc_child *);
 static void	 sc_child_free(struct sc_child *);
-static int	 sc_reap(struct sc_child *);
-static void	 sc_reap_cb(int, void *);
-static void	 sc_poll_cb(void *);
-static const char *sc_stage_str(int);
+static int	 sc_reap(void *);
 
 static struct fipd_host			*sc_host;
 static const struct fipd_host_api	*sc_api;
 static LIST_HEAD(, sc_child)		 sc_children =
     LIST_HEAD_INITIALIZER(sc_children);
-static int				 sc_nopidfd;	/* logged once */
+
+/* The command's whole environment. */
+static char	 sc_env_path[] =
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+static char	*sc_envp[] = { sc_env_path, NULL };
 
 #define SC_LOG(lvl, ...)	sc_api->log(sc_host, (lvl), __VA_ARGS__)
 
@@ -150,6 +121,8 @@ sc_init(struct fipd_host *h, const struct fipd_host_api *api)
 		return (-1);
 	sc_host = h;
 	sc_api = api;
+	/* Output to /dev/null, a process group but the session kept. */
+	chk_proc_init(h, api, "child", 0);
 	return (0);
 }
 
@@ -175,7 +148,7 @@ sc_fini(void)
 			continue;
 		}
 		SC_LOG(FIPD_LOG_WARNING, "child %ld did not die, left "
-		    "unreaped", (long)ch->pid);
+		    "unreaped", (long)ch->proc.pid);
 		sc_child_free(ch);
 	}
 }
@@ -220,14 +193,14 @@ sc_conf_key(struct fipd_host *h, void **confp, const char *key,
 static int
 sc_may_exec(const struct sc_conf *c, const char *path, const struct stat *st)
 {
-	if (!c->setuser)
+	if (!c->u.setuser)
 		return (access(path, X_OK) == 0);
-	if (c->uid == 0)
+	if (c->u.uid == 0)
 		return (S_ISDIR(st->st_mode) ||
 		    (st->st_mode & (S_IXUSR | S_IXGRP | S_IXOTH)) != 0);
-	if (st->st_uid == c->uid)
+	if (st->st_uid == c->u.uid)
 		return ((st->st_mode & S_IXUSR) != 0);
-	if (st->st_gid == c->gid)
+	if (st->st_gid == c->u.gid)
 		return ((st->st_mode & S_IXGRP) != 0);
 	return ((st->st_mode & S_IXOTH) != 0);
 }
@@ -285,7 +258,7 @@ sc_check_path(const struct sc_conf *c, char *err, size_t errlen)
 		 * unless it is sticky (like /tmp) and the entry is ours.
 		 */
 		if ((st.st_mode & S_IWOTH) != 0 && ((st.st_mode & S_ISVTX) ==
-		    0 || (below != 0 && below != c->uid))) {
+		    0 || (below != 0 && below != c->u.uid))) {
 			snprintf(err, errlen, "command %s: directory %s is "
 			    "writable by everyone", cmd, real);
 			goto out;
@@ -333,18 +306,18 @@ sc_conf_check(struct fipd_host *h, void *conf, char *err, size_t errlen)
 		return (-1);
 	}
 	if (geteuid() == 0) {
-		c->setuser = 1;
-		c->uid = pw->pw_uid;
-		c->gid = pw->pw_gid;
+		c->u.setuser = 1;
+		c->u.uid = pw->pw_uid;
+		c->u.gid = pw->pw_gid;
 	} else {
 		/* Unprivileged (tests): the command runs as ourselves. */
-		c->setuser = 0;
-		c->uid = geteuid();
-		c->gid = getegid();
-		if (pw->pw_uid != c->uid)
+		c->u.setuser = 0;
+		c->u.uid = geteuid();
+		c->u.gid = getegid();
+		if (pw->pw_uid != c->u.uid)
 			SC_LOG(FIPD_LOG_WARNING, "not running as root: "
 			    "%s runs as uid %u, not as %s", c->argv[0],
-			    (unsigned int)c->uid, user);
+			    (unsigned int)c->u.uid, user);
 	}
 	return (sc_check_path(c, err, errlen));
 }
@@ -365,25 +338,13 @@ sc_conf_free(void *conf)
 }
 
 static int
-sc_pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return ((int)syscall(SYS_pidfd_open, pid, 0));
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return (-1);
-#endif
-}
-
-static int
 sc_start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
 {
 	struct sc_conf	*c = conf;
 	struct sc_child	*ch;
-	int		 efd[2];
-	pid_t		 pid;
+	const char	*what;
 
+	(void)h;
 	*pctx = NULL;
 	c->p = p;
 	if (c->probe != NULL) {
@@ -395,48 +356,21 @@ sc_start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
 		SC_LOG(FIPD_LOG_ERR, "%s: out of memory", c->argv[0]);
 		return (-1);
 	}
-	ch->pidfd = ch->errfd = -1;
-	if (pipe2(efd, O_CLOEXEC) == -1) {
-		SC_LOG(FIPD_LOG_ERR, "%s: pipe: %s", c->argv[0],
+	if (chk_proc_spawn(&ch->proc, c->argv, sc_envp, &c->u, &what) ==
+	    -1) {
+		SC_LOG(FIPD_LOG_ERR, "%s: %s: %s", c->argv[0], what,
 		    strerror(errno));
 		free(ch);
 		return (-1);
 	}
-	if ((pid = fork()) == -1) {
-		SC_LOG(FIPD_LOG_ERR, "%s: fork: %s", c->argv[0],
-		    strerror(errno));
-		close(efd[0]);
-		close(efd[1]);
-		free(ch);
-		return (-1);
-	}
-	if (pid == 0)
-		sc_child_exec(c, efd[1]);
-	/* NOTREACHED in the child */
-
-	close(efd[1]);
-	ch->pid = pid;
-	ch->errfd = efd[0];
-	/* Both sides set the group, so that cancel() never misses it. */
-	(void)setpgid(pid, pid);
 	LIST_INSERT_HEAD(&sc_children, ch, entry);
-	if ((ch->pidfd = sc_pidfd_open(pid)) != -1)
-		ch->io = sc_api->io_new(h, ch->pidfd, sc_reap_cb, ch);
-	else if (errno == ENOSYS || errno == EPERM) {
-		if (!sc_nopidfd++)
-			SC_LOG(FIPD_LOG_NOTICE, "pidfd_open: %s: polling for "
-			    "child exits every %d ms", strerror(errno),
-			    SC_POLL_US / 1000);
-		if ((ch->t_poll = sc_api->timer_new(h, sc_poll_cb, ch)) !=
-		    NULL)
-			sc_api->timer_arm(ch->t_poll, SC_POLL_US);
-	} else
-		SC_LOG(FIPD_LOG_ERR, "%s: pidfd_open: %s", c->argv[0],
-		    strerror(errno));
-	if (ch->io == NULL && ch->t_poll == NULL) {
+	if (chk_proc_watch(&ch->proc, sc_reap, ch) == -1) {
+		if (ch->proc.watch_err != 0)
+			SC_LOG(FIPD_LOG_ERR, "%s: pidfd_open: %s", c->argv[0],
+			    strerror(ch->proc.watch_err));
 		/* The child is not reaped yet: its pid is still ours. */
 		sc_kill(ch);
-		(void)waitpid(pid, NULL, 0);
+		(void)waitpid(ch->proc.pid, NULL, 0);
 		sc_child_free(ch);
 		return (-1);
 	}
@@ -450,8 +384,7 @@ sc_start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
 static void
 sc_kill(struct sc_child *ch)
 {
-	(void)kill(-ch->pid, SIGKILL);
-	(void)kill(ch->pid, SIGKILL);
+	chk_proc_signal(&ch->proc, SIGKILL);
 }
 
 static void
@@ -471,189 +404,35 @@ static void
 sc_child_free(struct sc_child *ch)
 {
 	LIST_REMOVE(ch, entry);
-	if (ch->io != NULL)
-		sc_api->io_free(ch->io);
-	if (ch->t_poll != NULL)
-		sc_api->timer_free(ch->t_poll);
-	if (ch->pidfd != -1)
-		close(ch->pidfd);
-	if (ch->errfd != -1)
-		close(ch->errfd);
+	chk_proc_close(&ch->proc);
 	free(ch);
 }
 
-static void
-sc_reap_cb(int fd, void *arg)
-{
-	(void)fd;
-	(void)sc_reap(arg);
-}
-
-static void
-sc_poll_cb(void *arg)
-{
-	struct sc_child	*ch = arg;
-
-	if (!sc_reap(ch))
-		sc_api->timer_arm(ch->t_poll, SC_POLL_US);
-}
-
 /*
- * Reap the child if it exited; report its result unless it was
- * cancelled.  Before reaping, while the exited child is a zombie and its
- * pid (so its process group id) cannot be reused, kill whatever it left
- * running in its group.
+ * Reap the child if it exited (chk_proc_wait() kills what it left in its
+ * group first); report its result unless it was cancelled.
  * Returns: 1 when the child was reaped and freed, else 0.
  */
 static int
-sc_reap(struct sc_child *ch)
+sc_reap(void *arg)
 {
+	struct sc_child	*ch = arg;
 	struct sc_conf	*c;
-	struct sc_execerr ee;
-	siginfo_t	 si;
-	idtype_t	 idtype = P_PID;
-	id_t		 id = (id_t)ch->pid;
+	struct chk_exit	 ex;
 	char		 why[128];
-	enum fipd_check_result res = FIPD_CHECK_DOWN;
 
-	if (ch->pidfd != -1) {
-		idtype = P_PIDFD;
-		id = (id_t)ch->pidfd;
-	}
-	memset(&si, 0, sizeof(si));
-	if (waitid(idtype, id, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
-		if (errno == EINTR)
-			return (0);
-		SC_LOG(FIPD_LOG_ERR, "waitid %ld: %s", (long)ch->pid,
-		    strerror(errno));
-		snprintf(why, sizeof(why), "waitid: %s", strerror(errno));
-	} else if (si.si_pid == 0) {
+	if (!chk_proc_wait(&ch->proc, &ex))
 		return (0);
-	} else {
-		(void)kill(-ch->pid, SIGKILL);
-		memset(&si, 0, sizeof(si));
-		(void)waitid(idtype, id, &si, WEXITED | WNOHANG);
-		if (si.si_code == CLD_EXITED) {
-			if (si.si_status == 127 && read(ch->errfd, &ee,
-			    sizeof(ee)) == (ssize_t)sizeof(ee))
-				snprintf(why, sizeof(why), "cannot run: %s: "
-				    "%s", sc_stage_str(ee.stage),
-				    strerror(ee.err));
-			else {
-				snprintf(why, sizeof(why), "exit %d",
-				    si.si_status);
-				if (si.si_status == 0)
-					res = FIPD_CHECK_UP;
-			}
-		} else
-			snprintf(why, sizeof(why), "killed by signal %d",
-			    si.si_status);
-	}
-
+	if (ex.how == CHK_EXIT_LOST)
+		SC_LOG(FIPD_LOG_ERR, "waitid %ld: %s", (long)ch->proc.pid,
+		    strerror(ex.code));
+	chk_exit_str(&ex, why, sizeof(why));
 	c = ch->conf;
 	sc_child_free(ch);
 	if (c != NULL) {
 		c->probe = NULL;
-		sc_api->check_done(c->p, res, why);
+		sc_api->check_done(c->p, ex.how == CHK_EXIT_CODE &&
+		    ex.code == 0 ? FIPD_CHECK_UP : FIPD_CHECK_DOWN, why);
 	}
 	return (1);
-}
-
-static const char *
-sc_stage_str(int stage)
-{
-	switch (stage) {
-	case SC_ST_DEVNULL:
-		return ("/dev/null");
-	case SC_ST_CHDIR:
-		return ("chdir");
-	case SC_ST_SETGROUPS:
-		return ("setgroups");
-	case SC_ST_SETGID:
-		return ("setgid");
-	case SC_ST_SETUID:
-		return ("setuid");
-	case SC_ST_EXEC:
-		return ("execve");
-	default:
-		return ("child");
-	}
-}
-
-/*
- * Everything below runs in the forked child: no allocation, no stdio,
- * only async-signal-safe calls until execve.
- */
-static void
-sc_child_fail(int efd, int stage, int err)
-{
-	struct sc_execerr ee;
-
-	ee.stage = stage;
-	ee.err = err;
-	(void)write(efd, &ee, sizeof(ee));
-	_exit(127);
-}
-
-/* Close every descriptor from lowfd up, except keep (keep >= lowfd). */
-static void
-sc_closefrom(int lowfd, int keep)
-{
-	long		 max, fd;
-
-#ifdef SYS_close_range
-	if ((keep == lowfd || syscall(SYS_close_range, (unsigned int)lowfd,
-	    (unsigned int)keep - 1, 0) == 0) &&
-	    syscall(SYS_close_range, (unsigned int)keep + 1, ~0U, 0) == 0)
-		return;
-#endif
-	if ((max = sysconf(_SC_OPEN_MAX)) == -1 || max > SC_FD_LOOP_MAX)
-		max = SC_FD_LOOP_MAX;
-	for (fd = lowfd; fd < max; fd++) {
-		if (fd != keep)
-			(void)close((int)fd);
-	}
-}
-
-static void
-sc_child_exec(const struct sc_conf *c, int efd)
-{
-	static char	 env_path[] =
-	    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-	char		*envp[] = { env_path, NULL };
-	sigset_t	 set;
-	int		 fd, sig;
-
-	/* Keep the error pipe clear of 0-2. */
-	if (efd <= STDERR_FILENO)
-		efd = fcntl(efd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-	if (efd == -1)
-		_exit(127);
-	sigemptyset(&set);
-	(void)sigprocmask(SIG_SETMASK, &set, NULL);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)signal(sig, SIG_DFL);
-	(void)setpgid(0, 0);
-
-	if ((fd = open("/dev/null", O_RDWR)) == -1)
-		sc_child_fail(efd, SC_ST_DEVNULL, errno);
-	if (dup2(fd, STDIN_FILENO) == -1 || dup2(fd, STDOUT_FILENO) == -1 ||
-	    dup2(fd, STDERR_FILENO) == -1)
-		sc_child_fail(efd, SC_ST_DEVNULL, errno);
-	if (fd > STDERR_FILENO)
-		(void)close(fd);
-	if (chdir("/") == -1)
-		sc_child_fail(efd, SC_ST_CHDIR, errno);
-	if (c->setuser) {
-		if (setgroups(0, NULL) == -1)
-			sc_child_fail(efd, SC_ST_SETGROUPS, errno);
-		if (setgid(c->gid) == -1)
-			sc_child_fail(efd, SC_ST_SETGID, errno);
-		if (setuid(c->uid) == -1)
-			sc_child_fail(efd, SC_ST_SETUID, errno);
-	}
-	/* Netlink, raw and control sockets of the daemon must not leak. */
-	sc_closefrom(STDERR_FILENO + 1, efd);
-	execve(c->argv[0], c->argv, envp);
-	sc_child_fail(efd, SC_ST_EXEC, errno);
 }
