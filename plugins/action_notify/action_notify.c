@@ -74,6 +74,9 @@
  * readable when the child exits, watched on the loop; then
  * waitid(P_PIDFD).  Where pidfd_open is missing (Linux < 5.3, some
  * valgrind versions) a timer polls waitid(P_PID, WNOHANG) every 20 ms.
+ * The child's set-up and the reaping are plugins/common/chk_spawn.c,
+ * shared with check_script; the queue, the timeouts and the output are
+ * this file's.
  *
  * The hook (notify_master_rx_lower_pri) runs at the first lower-priority
  * advertisement heard as MASTER, and once more when a window of
@@ -102,12 +105,9 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <pwd.h>
@@ -120,22 +120,14 @@
 
 #include "fipd/plugin.h"
 #include "ntf.h"
+#include "../common/chk_spawn.h"
 
 #define AN_DEFAULT_USER	"nobody"
-#define AN_POLL_US	20000		/* waitid polling without pidfd */
 #define AN_READ_CHUNK	4096
 #define AN_READS_MAX	16		/* reads per wake-up */
 #define AN_EXIT_MAX_MS	10000		/* fini() waits at most this */
-#define AN_FD_LOOP_MAX	65536
 #define AN_KICK_MAX	64		/* spawn attempts per kick */
 #define AN_CS_US	10000
-
-/* The kernel's sigset_t: 64 signals (not glibc's). */
-#define AN_KSIGSET_SIZE	(64 / 8)
-
-#ifndef CLOSE_RANGE_CLOEXEC
-#define CLOSE_RANGE_CLOEXEC	(1U << 2)
-#endif
 
 struct an_conf {
 	char		*cmd[NTF_K_MAX];	/* as configured, for logs */
@@ -150,13 +142,9 @@ struct an_inst;
 struct an_child {
 	LIST_ENTRY(an_child) entry;
 	struct an_inst	*in;		/* NULL: abandoned, reap only */
-	pid_t		 pid;		/* also its session and group */
-	int		 pidfd;		/* -1: polled with t_poll */
-	int		 outfd;		/* stdout+stderr, -1 after EOF */
-	int		 errfd;		/* pre-exec failure report */
-	struct fipd_io	*io_pid;
+	struct chk_proc	 proc;		/* pid = its session and group;
+					   outfd -1 after EOF */
 	struct fipd_io	*io_out;
-	struct fipd_timer *t_poll;
 	struct ntf_clock clk;
 	uint64_t	 start_us;
 	unsigned int	 timeout_ms;
@@ -195,24 +183,6 @@ struct an_ctx {
 	uint64_t	 rxlp_until;	/* end of the hook's window */
 };
 
-/* What a child that could not exec writes to the error pipe. */
-struct an_execerr {
-	int		 stage;
-	int		 err;
-};
-
-enum {
-	AN_ST_SIGNALS = 1,
-	AN_ST_SETSID,
-	AN_ST_FDS,
-	AN_ST_DEVNULL,
-	AN_ST_CHDIR,
-	AN_ST_SETGROUPS,
-	AN_ST_SETGID,
-	AN_ST_SETUID,
-	AN_ST_EXEC,
-};
-
 static int	 an_init(struct fipd_host *, const struct fipd_host_api *);
 static void	 an_fini(void);
 static int	 an_conf_key(struct fipd_host *, void **, const char *,
@@ -238,26 +208,17 @@ static void	 an_log_dropped(const char *, const char *,
 		    struct ntf_itemq *);
 static int	 an_kick(struct an_inst *);
 static int	 an_spawn(struct an_inst *, struct ntf_item *);
-static void	 an_child_exec(char *const *, char *const *, int, int, int,
-		    uid_t, gid_t) __attribute__((noreturn));
-static void	 an_child_fail(int, int, int) __attribute__((noreturn));
-static void	 an_sig_default(int);
-static void	 an_closefrom(int);
 static int	 an_user(uid_t *, gid_t *, int *);
-static int	 an_pidfd_open(pid_t);
 static void	 an_child_free(struct an_child *);
 static void	 an_signal(struct an_child *, int);
-static int	 an_reap(struct an_child *);
+static int	 an_reap(void *);
 static void	 an_read_out(struct an_child *, int);
 static void	 an_out_line(void *, const char *);
 static void	 an_tick(struct an_child *, uint64_t);
-static void	 an_pid_cb(int, void *);
 static void	 an_out_cb(int, void *);
-static void	 an_poll_cb(void *);
 static void	 an_clock_cb(void *);
 static void	 an_rxlp_cb(void *);
 static void	 an_rxlp_run(struct an_ctx *);
-static const char *an_stage_str(int);
 static uint64_t	 an_now(void);
 static int64_t	 an_mono_ms(void);
 
@@ -267,7 +228,6 @@ static LIST_HEAD(, an_inst)		 an_insts =
     LIST_HEAD_INITIALIZER(an_insts);
 static LIST_HEAD(, an_child)		 an_children =
     LIST_HEAD_INITIALIZER(an_children);
-static int				 an_nopidfd;	/* logged once */
 static int				 an_notroot;	/* logged once */
 
 /* Cache of the script user, looked up again only when its name changes. */
@@ -305,6 +265,9 @@ an_init(struct fipd_host *h, const struct fipd_host_api *api)
 		return (-1);
 	an_host = h;
 	an_api = api;
+	/* Output logged, a session of its own, umask 022, poll at worst. */
+	chk_proc_init(h, api, "script", CHK_PROC_OUTPUT | CHK_PROC_SETSID |
+	    CHK_PROC_UMASK | CHK_PROC_POLL_ANY);
 	return (0);
 }
 
@@ -821,18 +784,6 @@ an_kick(struct an_inst *in)
 	return (an_inst_gc(in));
 }
 
-static int
-an_pidfd_open(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-	return ((int)syscall(SYS_pidfd_open, pid, 0));
-#else
-	(void)pid;
-	errno = ENOSYS;
-	return (-1);
-#endif
-}
-
 /*
  * The user scripts run as, resolved when a transition is queued (the
  * host's [global] values are not valid after the daemon stopped).  Not
@@ -880,10 +831,8 @@ an_spawn(struct an_inst *in, struct ntf_item *it)
 {
 	struct ntf_run	*run = &it->runs[it->next];
 	struct an_child	*ch;
-	sigset_t	 all, old;
-	int		 op[2] = { -1, -1 }, ep[2] = { -1, -1 }, serr;
-	pid_t		 pid;
-	const char	*what = "pipe";
+	struct chk_proc_user u;
+	const char	*what;
 
 	if ((ch = calloc(1, sizeof(*ch))) == NULL ||
 	    (ch->path = strdup(run->argv[0])) == NULL ||
@@ -892,30 +841,11 @@ an_spawn(struct an_inst *in, struct ntf_item *it)
 		errno = ENOMEM;
 		goto fail;
 	}
-	ch->pidfd = ch->outfd = ch->errfd = -1;
-	if (pipe2(op, O_CLOEXEC) == -1 || pipe2(ep, O_CLOEXEC) == -1 ||
-	    fcntl(op[0], F_SETFL, O_NONBLOCK) == -1 ||
-	    fcntl(ep[0], F_SETFL, O_NONBLOCK) == -1)
+	u.setuser = it->setuser;
+	u.uid = it->uid;
+	u.gid = it->gid;
+	if (chk_proc_spawn(&ch->proc, run->argv, it->envp, &u, &what) == -1)
 		goto fail;
-	/* Nothing may run our handlers in the child before it resets them. */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid = fork();
-	if (pid == 0)
-		an_child_exec(run->argv, it->envp, op[1], ep[1], it->setuser,
-		    it->uid, it->gid);
-	serr = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	if (pid == -1) {
-		errno = serr;
-		what = "fork";
-		goto fail;
-	}
-	close(op[1]);
-	close(ep[1]);
-	ch->pid = pid;
-	ch->outfd = op[0];
-	ch->errfd = ep[0];
 	ch->in = in;
 	ch->key = run->key;
 	ch->seq = it->seq;
@@ -925,48 +855,31 @@ an_spawn(struct an_inst *in, struct ntf_item *it)
 	ntf_clock_start(&ch->clk, ch->start_us, ch->timeout_ms);
 	LIST_INSERT_HEAD(&an_children, ch, entry);
 
-	if ((ch->pidfd = an_pidfd_open(pid)) != -1)
-		ch->io_pid = an_api->io_new(an_host, ch->pidfd, an_pid_cb, ch);
-	else if (!an_nopidfd++)
-		AN_LOG(FIPD_LOG_NOTICE, "pidfd_open: %s: polling for script "
-		    "exits every %d ms", strerror(errno), AN_POLL_US / 1000);
-	if (ch->io_pid == NULL &&
-	    (ch->t_poll = an_api->timer_new(an_host, an_poll_cb, ch)) != NULL)
-		an_api->timer_arm(ch->t_poll, AN_POLL_US);
-	if (ch->io_pid == NULL && ch->t_poll == NULL) {
+	if (chk_proc_watch(&ch->proc, an_reap, ch) == -1) {
 		/* Cannot watch it: stop it now, while its pid is ours. */
 		AN_LOG(FIPD_LOG_ERR, "%s: seq %llu: %s %s: cannot watch the "
 		    "process; killed", in->name, (unsigned long long)it->seq,
 		    ntf_key_name(run->key), run->argv[0]);
 		an_signal(ch, SIGKILL);
-		(void)waitpid(pid, NULL, 0);
+		(void)waitpid(ch->proc.pid, NULL, 0);
 		an_child_free(ch);
 		an_api->count(an_host, in->name, "notify_failed");
 		return (-1);
 	}
-	ch->io_out = an_api->io_new(an_host, ch->outfd, an_out_cb, ch);
+	ch->io_out = an_api->io_new(an_host, ch->proc.outfd, an_out_cb, ch);
 	in->child = ch;
 	an_api->timer_arm(in->t_clock, (uint64_t)ch->timeout_ms * 1000);
 	an_api->count(an_host, in->name, "notify_run");
 	AN_LOG(FIPD_LOG_DEBUG, "%s: seq %llu %s: %s %s started (pid %ld)",
 	    in->name, (unsigned long long)it->seq, ch->state,
-	    ntf_key_name(run->key), run->argv[0], (long)pid);
+	    ntf_key_name(run->key), run->argv[0], (long)ch->proc.pid);
 	return (0);
 
  fail:
-	serr = errno;
 	AN_LOG(FIPD_LOG_ERR, "%s: seq %llu: %s %s: cannot start: %s: %s",
 	    in->name, (unsigned long long)it->seq, ntf_key_name(run->key),
-	    run->argv[0], what, strerror(serr));
+	    run->argv[0], what, strerror(errno));
 	an_api->count(an_host, in->name, "notify_failed");
-	if (op[0] != -1) {
-		close(op[0]);
-		close(op[1]);
-	}
-	if (ep[0] != -1) {
-		close(ep[0]);
-		close(ep[1]);
-	}
 	if (ch != NULL) {
 		free(ch->path);
 		free(ch->iname);
@@ -979,18 +892,9 @@ static void
 an_child_free(struct an_child *ch)
 {
 	LIST_REMOVE(ch, entry);
-	if (ch->io_pid != NULL)
-		an_api->io_free(ch->io_pid);
 	if (ch->io_out != NULL)
 		an_api->io_free(ch->io_out);
-	if (ch->t_poll != NULL)
-		an_api->timer_free(ch->t_poll);
-	if (ch->pidfd != -1)
-		close(ch->pidfd);
-	if (ch->outfd != -1)
-		close(ch->outfd);
-	if (ch->errfd != -1)
-		close(ch->errfd);
+	chk_proc_close(&ch->proc);
 	free(ch->path);
 	free(ch->iname);
 	free(ch);
@@ -1004,8 +908,7 @@ an_child_free(struct an_child *ch)
 static void
 an_signal(struct an_child *ch, int sig)
 {
-	(void)kill(-ch->pid, sig);
-	(void)kill(ch->pid, sig);
+	chk_proc_signal(&ch->proc, sig);
 }
 
 static void
@@ -1014,7 +917,7 @@ an_out_line(void *arg, const char *line)
 	struct an_child	*ch = arg;
 
 	AN_LOG(FIPD_LOG_INFO, "%s: %s[%ld]: %s", ch->iname,
-	    ntf_key_name(ch->key), (long)ch->pid, line);
+	    ntf_key_name(ch->key), (long)ch->proc.pid, line);
 }
 
 /* Read what is available; at most `reads` reads.  EOF closes the pipe. */
@@ -1025,8 +928,8 @@ an_read_out(struct an_child *ch, int reads)
 	ssize_t	 n;
 	int	 i;
 
-	for (i = 0; i < reads && ch->outfd != -1; i++) {
-		n = read(ch->outfd, buf, sizeof(buf));
+	for (i = 0; i < reads && ch->proc.outfd != -1; i++) {
+		n = read(ch->proc.outfd, buf, sizeof(buf));
 		if (n > 0) {
 			ntf_out_feed(&ch->out, buf, (size_t)n, an_out_line,
 			    ch);
@@ -1041,8 +944,8 @@ an_read_out(struct an_child *ch, int reads)
 			an_api->io_free(ch->io_out);
 			ch->io_out = NULL;
 		}
-		close(ch->outfd);
-		ch->outfd = -1;
+		close(ch->proc.outfd);
+		ch->proc.outfd = -1;
 	}
 }
 
@@ -1053,85 +956,52 @@ an_out_cb(int fd, void *arg)
 	an_read_out(arg, AN_READS_MAX);
 }
 
-static void
-an_pid_cb(int fd, void *arg)
-{
-	(void)fd;
-	(void)an_reap(arg);
-}
-
-static void
-an_poll_cb(void *arg)
-{
-	struct an_child	*ch = arg;
-
-	if (!an_reap(ch))
-		an_api->timer_arm(ch->t_poll, AN_POLL_US);
-}
-
 /*
- * Reap the child if it exited: kill what it left in its group (while it
- * is an unreaped zombie), collect its output, log, go on with the queue.
+ * Reap the child if it exited (chk_proc_wait() kills what it left in its
+ * group while it is an unreaped zombie), collect its output, log, go on
+ * with the queue.
  * Returns: 1 when the child was reaped and freed, else 0.
  */
 static int
-an_reap(struct an_child *ch)
+an_reap(void *arg)
 {
+	struct an_child	*ch = arg;
 	struct an_inst	*in = ch->in;
-	struct an_execerr ee;
-	siginfo_t	 si;
-	idtype_t	 idtype = P_PID;
-	id_t		 id = (id_t)ch->pid;
+	struct chk_exit	 ex;
 	uint64_t	 ms = (an_now() - ch->start_us) / 1000;
 	char		 what[128];
-	int		 level = FIPD_LOG_WARNING, failed = 1, rc;
+	int		 level = FIPD_LOG_WARNING, failed = 1;
 
-	if (ch->pidfd != -1) {
-		idtype = P_PIDFD;
-		id = (id_t)ch->pidfd;
-	}
-	memset(&si, 0, sizeof(si));
-	rc = waitid(idtype, id, &si, WEXITED | WNOHANG | WNOWAIT);
-	if (rc == -1 && errno == EINVAL && idtype == P_PIDFD) {
-		/* Linux 5.3 has pidfd_open but not P_PIDFD: by pid then. */
-		idtype = P_PID;
-		id = (id_t)ch->pid;
-		memset(&si, 0, sizeof(si));
-		rc = waitid(idtype, id, &si, WEXITED | WNOHANG | WNOWAIT);
-	}
-	if (rc == -1) {
-		if (errno == EINTR)
-			return (0);
-		snprintf(what, sizeof(what), "lost (waitid: %s)",
-		    strerror(errno));
-		level = FIPD_LOG_ERR;
-	} else if (si.si_pid == 0)
+	if (!chk_proc_wait(&ch->proc, &ex))
 		return (0);
-	else {
-		(void)kill(-ch->pid, SIGKILL);
-		memset(&si, 0, sizeof(si));
-		(void)waitid(idtype, id, &si, WEXITED | WNOHANG);
-		if (si.si_code == CLD_EXITED && si.si_status == 127 &&
-		    read(ch->errfd, &ee, sizeof(ee)) == (ssize_t)sizeof(ee)) {
-			snprintf(what, sizeof(what), "cannot run: %s: %s",
-			    an_stage_str(ee.stage), strerror(ee.err));
-			level = FIPD_LOG_ERR;
-		} else if (si.si_code == CLD_EXITED) {
-			snprintf(what, sizeof(what), "exit %d", si.si_status);
-			if (si.si_status == 0) {
-				level = FIPD_LOG_INFO;
-				failed = 0;
-			}
-		} else
-			snprintf(what, sizeof(what), "killed by signal %d%s",
-			    si.si_status, ch->timed_out ? " (timeout)" : "");
+	switch (ex.how) {
+	case CHK_EXIT_LOST:
+		snprintf(what, sizeof(what), "lost (waitid: %s)",
+		    strerror(ex.code));
+		level = FIPD_LOG_ERR;
+		break;
+	case CHK_EXIT_NORUN:
+		chk_exit_str(&ex, what, sizeof(what));
+		level = FIPD_LOG_ERR;
+		break;
+	case CHK_EXIT_CODE:
+		chk_exit_str(&ex, what, sizeof(what));
+		if (ex.code == 0) {
+			level = FIPD_LOG_INFO;
+			failed = 0;
+		}
+		break;
+	default:
+		snprintf(what, sizeof(what), "killed by signal %d%s",
+		    ex.code, ch->timed_out ? " (timeout)" : "");
+		break;
 	}
 	an_read_out(ch, AN_READS_MAX);
 	ntf_out_flush(&ch->out, an_out_line, ch);
 	if (ch->out.dropped > 0)
 		AN_LOG(FIPD_LOG_INFO, "%s: %s[%ld]: %zu more bytes of output "
 		    "not logged", ch->iname, ntf_key_name(ch->key),
-		    (long)ch->pid, ch->out.dropped);
+		    (long)ch->proc.pid, ch->out.dropped);
 	AN_LOG(level, "%s: seq %llu %s: %s %s: %s after %llu.%03llu s%s",
 	    ch->iname, (unsigned long long)ch->seq, ch->state,
 	    ntf_key_name(ch->key), ch->path, what,
@@ -1162,7 +1032,7 @@ an_tick(struct an_child *ch, uint64_t now)
 		    "after %u.%03u s: SIGTERM to its process group %ld",
 		    ch->iname, (unsigned long long)ch->seq, ch->state,
 		    ntf_key_name(ch->key), ch->path, ch->timeout_ms / 1000,
-		    ch->timeout_ms % 1000, (long)ch->pid);
+		    ch->timeout_ms % 1000, (long)ch->proc.pid);
 		an_api->count(an_host, ch->iname, "notify_timeout");
 		an_signal(ch, SIGTERM);
 		break;
@@ -1177,7 +1047,7 @@ an_tick(struct an_child *ch, uint64_t now)
 		AN_LOG(FIPD_LOG_ERR, "%s: seq %llu %s: %s %s: pid %ld does "
 		    "not die; going on without waiting for it", ch->iname,
 		    (unsigned long long)ch->seq, ch->state,
-		    ntf_key_name(ch->key), ch->path, (long)ch->pid);
+		    ntf_key_name(ch->key), ch->path, (long)ch->proc.pid);
 		ch->in = NULL;
 		if (in != NULL) {
 			in->child = NULL;
@@ -1217,33 +1087,6 @@ an_mono_ms(void)
 	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
-static const char *
-an_stage_str(int stage)
-{
-	switch (stage) {
-	case AN_ST_SIGNALS:
-		return ("signals");
-	case AN_ST_SETSID:
-		return ("setsid");
-	case AN_ST_FDS:
-		return ("descriptors");
-	case AN_ST_DEVNULL:
-		return ("/dev/null");
-	case AN_ST_CHDIR:
-		return ("chdir /");
-	case AN_ST_SETGROUPS:
-		return ("setgroups");
-	case AN_ST_SETGID:
-		return ("setgid");
-	case AN_ST_SETUID:
-		return ("setuid");
-	case AN_ST_EXEC:
-		return ("execve");
-	default:
-		return ("child");
-	}
-}
-
 /* ------------------------------------------------------ exit */
 
 /*
@@ -1277,17 +1120,18 @@ an_fini(void)
 			if (ch->clk.phase != NTF_P_GONE &&
 			    ch->clk.deadline < next)
 				next = ch->clk.deadline;
-			if (ch->pidfd == -1 && now + AN_POLL_US < next)
-				next = now + AN_POLL_US;
+			if (ch->proc.pidfd == -1 &&
+			    now + CHK_PROC_POLL_US < next)
+				next = now + CHK_PROC_POLL_US;
 			if (n + 2 > (int)(sizeof(pfd) / sizeof(pfd[0])))
 				continue;
-			if (ch->pidfd != -1) {
-				pfd[n].fd = ch->pidfd;
+			if (ch->proc.pidfd != -1) {
+				pfd[n].fd = ch->proc.pidfd;
 				pfd[n].events = POLLIN;
 				who[n++] = ch;
 			}
-			if (ch->outfd != -1) {
-				pfd[n].fd = ch->outfd;
+			if (ch->proc.outfd != -1) {
+				pfd[n].fd = ch->proc.outfd;
 				pfd[n].events = POLLIN;
 				who[n++] = ch;
 			}
@@ -1302,7 +1146,7 @@ an_fini(void)
 			break;
 		/* Output first, then at most one reap: it changes the lists. */
 		for (i = 0; i < n; i++)
-			if (pfd[i].revents != 0 && pfd[i].fd == who[i]->outfd)
+			if (pfd[i].revents != 0 && pfd[i].fd == who[i]->proc.outfd)
 				an_read_out(who[i], AN_READS_MAX);
 		LIST_FOREACH(ch, &an_children, entry)
 			if (ch->in != NULL && an_reap(ch))
@@ -1318,11 +1162,11 @@ an_fini(void)
 		an_signal(ch, SIGKILL);
 		if (ch->in != NULL)
 			ch->in->child = NULL;
-		if (waitpid(ch->pid, NULL, WNOHANG) == 0) {
+		if (waitpid(ch->proc.pid, NULL, WNOHANG) == 0) {
 			struct timespec ts = { 0, 50 * 1000 * 1000 };
 
 			nanosleep(&ts, NULL);
-			(void)waitpid(ch->pid, NULL, WNOHANG);
+			(void)waitpid(ch->proc.pid, NULL, WNOHANG);
 		}
 		an_child_free(ch);
 	}
@@ -1335,111 +1179,4 @@ an_fini(void)
 		in->child = NULL;
 		(void)an_inst_gc(in);
 	}
-}
-
-/* ------------------------------------------------------ the child */
-
-/*
- * Everything below runs in the forked child: no allocation, no stdio,
- * only async-signal-safe calls until execve.
- */
-static void
-an_child_fail(int efd, int stage, int err)
-{
-	struct an_execerr ee;
-
-	ee.stage = stage;
-	ee.err = err;
-	if (write(efd, &ee, sizeof(ee)) == -1) {
-		/* Nothing more to do: the exit status says 127. */
-	}
-	_exit(127);
-}
-
-/*
- * glibc refuses to touch the signals it reserves for itself (32, 33),
- * yet an ignored one stays ignored across execve.  An all-zero kernel
- * sigaction is SIG_DFL, no flags, empty mask, whatever the layout.
- */
-static void
-an_sig_default(int sig)
-{
-#ifdef SYS_rt_sigaction
-	unsigned long	 ksa[8];
-
-	memset(ksa, 0, sizeof(ksa));
-	(void)syscall(SYS_rt_sigaction, sig, ksa, NULL, AN_KSIGSET_SIZE);
-#else
-	(void)sig;
-#endif
-}
-
-/* Mark every descriptor from lowfd up close-on-exec (or close it). */
-static void
-an_closefrom(int lowfd)
-{
-	long	 max, fd;
-	int	 fl;
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned int)lowfd, ~0U,
-	    CLOSE_RANGE_CLOEXEC) == 0)
-		return;
-#endif
-	if ((max = sysconf(_SC_OPEN_MAX)) == -1 || max > AN_FD_LOOP_MAX)
-		max = AN_FD_LOOP_MAX;
-	for (fd = lowfd; fd < max; fd++)
-		if ((fl = fcntl((int)fd, F_GETFD)) != -1)
-			(void)fcntl((int)fd, F_SETFD, fl | FD_CLOEXEC);
-}
-
-static void
-an_child_exec(char *const *argv, char *const *envp, int outfd, int efd,
-    int setuser, uid_t uid, gid_t gid)
-{
-	sigset_t	 none;
-	int		 sig, fd;
-
-	/* Every signal is blocked (see an_spawn) while this runs. */
-	for (sig = 1; sig < NSIG; sig++)
-		if (sig != SIGKILL && sig != SIGSTOP &&
-		    signal(sig, SIG_DFL) == SIG_ERR)
-			an_sig_default(sig);
-	if (setsid() == -1)
-		an_child_fail(efd, AN_ST_SETSID, errno);
-	/* Keep the two pipes clear of 0-2. */
-	if (efd <= STDERR_FILENO &&
-	    (efd = fcntl(efd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
-		_exit(127);
-	if (outfd <= STDERR_FILENO &&
-	    (outfd = fcntl(outfd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) == -1)
-		an_child_fail(efd, AN_ST_FDS, errno);
-	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1)
-		an_child_fail(efd, AN_ST_DEVNULL, errno);
-	if (dup2(fd, STDIN_FILENO) == -1 ||
-	    dup2(outfd, STDOUT_FILENO) == -1 ||
-	    dup2(outfd, STDERR_FILENO) == -1)
-		an_child_fail(efd, AN_ST_FDS, errno);
-	if (chdir("/") == -1)
-		an_child_fail(efd, AN_ST_CHDIR, errno);
-	(void)umask(022);
-	if (setuser) {
-		if (setgroups(0, NULL) == -1)
-			an_child_fail(efd, AN_ST_SETGROUPS, errno);
-		if (setgid(gid) == -1)
-			an_child_fail(efd, AN_ST_SETGID, errno);
-		if (setuid(uid) == -1)
-			an_child_fail(efd, AN_ST_SETUID, errno);
-		/* A uid change must have dropped root for good. */
-		if (uid != 0 && (getuid() != uid || geteuid() != uid ||
-		    setuid(0) == 0))
-			an_child_fail(efd, AN_ST_SETUID, EPERM);
-	}
-	/* Netlink, raw, control and pidfds of the daemon must not leak. */
-	an_closefrom(STDERR_FILENO + 1);
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
-		an_child_fail(efd, AN_ST_SIGNALS, errno);
-	execve(argv[0], argv, envp);
-	an_child_fail(efd, AN_ST_EXEC, errno);
 }
