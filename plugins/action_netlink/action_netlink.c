@@ -8,8 +8,19 @@
  * blocks on anything else.  Address and link events arrive on a second,
  * non-blocking socket watched by the host; they are parsed by hand with
  * the NLMSG and RTA bounds-checking macros.
+ *
+ * Both sockets belong to the module, not to an instance: they are opened
+ * by the first attach and closed by the last detach, and the event
+ * callback hands each message to every attached instance it concerns.
+ * An instance sees only the events queued after its attach, as it did
+ * with a socket of its own: attach first delivers what is pending to the
+ * instances already there.  The stale-VIP clean-up of every attach done
+ * in one pass of the host's loop (all instances at start-up or reload)
+ * reads one address dump, dropped when the loop runs again.
  */
 #include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <net/if.h>
@@ -26,10 +37,12 @@
 
 #include <netlink/netlink.h>
 #include <netlink/addr.h>
-#include <netlink/cache.h>
 #include <netlink/errno.h>
+#include <netlink/handlers.h>
+#include <netlink/msg.h>
+#include <netlink/socket.h>
 #include <netlink/route/addr.h>
-#include <netlink/route/link.h>
+#include <netlink/route/rtnl.h>
 
 #include "fipd/plugin.h"
 
@@ -38,6 +51,7 @@
 #define AN_READD_MAX	10		/* re-adds per window, per instance */
 #define AN_RCVBUF	(256 * 1024)
 #define AN_DRAIN_MAX	4096		/* datagrams per readiness event */
+#define AN_DUMP_TRIES	10		/* address dumps interrupted in a row */
 #define AN_VIPSTRLEN	(INET6_ADDRSTRLEN + 4)
 
 enum an_result {
@@ -55,18 +69,25 @@ struct an_vip {
 };
 
 struct an_ctx {
+	TAILQ_ENTRY(an_ctx)	 entry;		/* in an_ctxs once attached */
 	const struct fipd_instance *vi;
 	unsigned int		 ifindex;	/* 0 while the link is absent */
 	enum fipd_state		 state;
-	struct nl_sock		*req;
-	int			 evfd;
-	struct fipd_io		*io;
+	int			 linked;	/* in an_ctxs, holds a reference */
 	struct fipd_timer	*t_retry;
 	struct fipd_timer	*t_resync;
 	struct an_vip		*vips;
 	size_t			 n_vips;
 	uint64_t		 readd_since;
 	unsigned int		 readds;
+};
+
+/* One address of the dump read for the stale-VIP clean-up. */
+struct an_snapaddr {
+	unsigned int		 ifindex;
+	int			 family;	/* AF_UNSPEC: deleted since */
+	int			 prefixlen;
+	uint8_t			 addr[16];
 };
 
 static int	 an_init(struct fipd_host *, const struct fipd_host_api *);
@@ -77,6 +98,8 @@ static void	 an_transition(void *, const struct fipd_transition *);
 static void	 an_event(void *, enum fipd_event);
 
 static void	 an_free(struct an_ctx *);
+static int	 an_shared_open(const char *);
+static void	 an_shared_close(void);
 static int	 an_resolve(struct an_ctx *);
 static struct rtnl_addr *an_rtnl_addr(struct an_ctx *, const struct fipd_addr *,
 		    unsigned int);
@@ -87,17 +110,38 @@ static void	 an_retry_cb(void *);
 static void	 an_resync_cb(void *);
 static void	 an_resync(struct an_ctx *, const char *);
 static int	 an_readd_allowed(struct an_ctx *);
+static int	 an_snap_take(const char *);
+static int	 an_snap_msg(struct nl_msg *, void *);
+static void	 an_snap_drop(void *);
 static void	 an_remove_stale(struct an_ctx *);
-static int	 an_events_open(struct an_ctx *);
 static void	 an_events_cb(int, void *);
-static void	 an_events_parse(struct an_ctx *, const struct nlmsghdr *,
-		    size_t);
-static void	 an_addr_msg(struct an_ctx *, const struct nlmsghdr *);
-static void	 an_link_msg(struct an_ctx *, const struct nlmsghdr *);
+static void	 an_events_parse(const struct nlmsghdr *, size_t);
+static const void *an_ifa_local(const struct nlmsghdr *,
+		    const struct ifaddrmsg **);
+static void	 an_addr_msg(const struct nlmsghdr *);
+static void	 an_addr_ctx(struct an_ctx *, int, int, const void *);
+static void	 an_link_msg(const struct nlmsghdr *);
+static void	 an_link_ctx(struct an_ctx *, int, unsigned int, unsigned int,
+		    const char *);
 static struct an_vip *an_vip_find(struct an_ctx *, int, const void *);
 
 static struct fipd_host			*an_host;
 static const struct fipd_host_api	*an_api;
+
+/*
+ * Shared by every attached instance: an_refs counts them, the sockets
+ * exist while it is not 0.
+ */
+static unsigned int		 an_refs;
+static TAILQ_HEAD(, an_ctx)	 an_ctxs = TAILQ_HEAD_INITIALIZER(an_ctxs);
+static struct nl_sock		*an_req;	/* requests, blocking */
+static int			 an_evfd = -1;	/* events, non-blocking */
+static struct fipd_io		*an_io;
+static struct fipd_timer	*an_t_snap;	/* drops the dump */
+static int			 an_snap_held;	/* an_snap is this pass's */
+static struct an_snapaddr	*an_snap;
+static size_t			 an_n_snap, an_snap_cap;
+static int			 an_snap_nomem;
 
 #define AN_LOG(lvl, ...)	an_api->log(an_host, (lvl), __VA_ARGS__)
 
@@ -133,7 +177,6 @@ an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 	struct an_ctx	*ctx;
 	struct an_vip	*v;
 	size_t		 i;
-	int		 err;
 
 	(void)conf;		/* this plugin owns no configuration keys */
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL) {
@@ -141,7 +184,6 @@ an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 		return (-1);
 	}
 	ctx->vi = vi;
-	ctx->evfd = -1;
 	ctx->state = FIPD_STATE_INIT;
 	ctx->n_vips = vi->n_vips;
 	if (vi->n_vips > 0 &&
@@ -168,22 +210,20 @@ an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 		goto fail;
 	}
 
-	if ((ctx->req = nl_socket_alloc()) == NULL) {
-		AN_LOG(FIPD_LOG_ERR, "%s: nl_socket_alloc failed", vi->name);
-		goto fail;
-	}
-	if ((err = nl_connect(ctx->req, NETLINK_ROUTE)) < 0) {
-		AN_LOG(FIPD_LOG_ERR, "%s: netlink connect: %s", vi->name,
-		    nl_geterror(err));
-		goto fail;
-	}
-
 	/*
 	 * Subscribe before cleaning up, so that no deletion by someone else
-	 * can fall between the clean-up and the first event we read.
+	 * can fall between the clean-up and the first event we read.  With
+	 * the sockets already open, what is queued happened before this
+	 * attach: it goes to the instances attached so far, not to this one.
 	 */
-	if (an_events_open(ctx) == -1)
-		goto fail;
+	if (an_refs == 0) {
+		if (an_shared_open(vi->name) == -1)
+			goto fail;
+	} else
+		an_events_cb(an_evfd, NULL);
+	an_refs++;
+	ctx->linked = 1;
+	TAILQ_INSERT_TAIL(&an_ctxs, ctx, entry);
 
 	if (an_resolve(ctx) == -1)
 		AN_LOG(FIPD_LOG_WARNING, "%s: interface %s not found; waiting "
@@ -210,18 +250,109 @@ an_free(struct an_ctx *ctx)
 {
 	if (ctx == NULL)
 		return;
-	if (ctx->io != NULL)
-		an_api->io_free(ctx->io);
-	if (ctx->evfd != -1)
-		close(ctx->evfd);
 	if (ctx->t_retry != NULL)
 		an_api->timer_free(ctx->t_retry);
 	if (ctx->t_resync != NULL)
 		an_api->timer_free(ctx->t_resync);
-	if (ctx->req != NULL)
-		nl_socket_free(ctx->req);
 	free(ctx->vips);
+	if (ctx->linked) {
+		TAILQ_REMOVE(&an_ctxs, ctx, entry);
+		if (--an_refs == 0)
+			an_shared_close();
+	}
 	free(ctx);
+}
+
+/*
+ * Open the request socket and the event socket (subscribed to links and
+ * addresses) shared by every instance.  Failures are logged under the
+ * name of the instance that asked.
+ */
+static int
+an_shared_open(const char *name)
+{
+	static const int	 groups[] = {
+		RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR
+	};
+	struct sockaddr_nl	 snl;
+	size_t			 i;
+	int			 err, fd = -1, sz = AN_RCVBUF;
+
+	if ((an_t_snap = an_api->timer_new(an_host, an_snap_drop, NULL)) ==
+	    NULL) {
+		AN_LOG(FIPD_LOG_ERR, "%s: cannot create timers", name);
+		goto fail;
+	}
+	if ((an_req = nl_socket_alloc()) == NULL) {
+		AN_LOG(FIPD_LOG_ERR, "%s: nl_socket_alloc failed", name);
+		goto fail;
+	}
+	if ((err = nl_connect(an_req, NETLINK_ROUTE)) < 0) {
+		AN_LOG(FIPD_LOG_ERR, "%s: netlink connect: %s", name,
+		    nl_geterror(err));
+		goto fail;
+	}
+
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    NETLINK_ROUTE);
+	if (fd == -1) {
+		AN_LOG(FIPD_LOG_ERR, "%s: netlink socket: %s", name,
+		    strerror(errno));
+		goto fail;
+	}
+	memset(&snl, 0, sizeof(snl));
+	snl.nl_family = AF_NETLINK;
+	if (bind(fd, (struct sockaddr *)&snl, sizeof(snl)) == -1) {
+		AN_LOG(FIPD_LOG_ERR, "%s: netlink bind: %s", name,
+		    strerror(errno));
+		goto fail;
+	}
+	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
+		    &groups[i], sizeof(groups[i])) == -1) {
+			AN_LOG(FIPD_LOG_ERR, "%s: netlink group %d: %s",
+			    name, groups[i], strerror(errno));
+			goto fail;
+		}
+	}
+	/* A bigger buffer makes overruns rarer; they are handled anyway. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+
+	if ((an_io = an_api->io_new(an_host, fd, an_events_cb, NULL)) ==
+	    NULL) {
+		AN_LOG(FIPD_LOG_ERR, "%s: cannot watch netlink socket", name);
+		goto fail;
+	}
+	an_evfd = fd;
+	return (0);
+
+ fail:
+	if (fd != -1)
+		close(fd);
+	an_shared_close();
+	return (-1);
+}
+
+static void
+an_shared_close(void)
+{
+	if (an_io != NULL) {
+		an_api->io_free(an_io);
+		an_io = NULL;
+	}
+	if (an_evfd != -1) {
+		close(an_evfd);
+		an_evfd = -1;
+	}
+	if (an_req != NULL) {
+		nl_socket_free(an_req);
+		an_req = NULL;
+	}
+	an_snap_drop(NULL);
+	if (an_t_snap != NULL) {
+		an_api->timer_free(an_t_snap);
+		an_t_snap = NULL;
+	}
 }
 
 static void
@@ -269,13 +400,21 @@ an_event(void *ictx, enum fipd_event ev)
 static int
 an_resolve(struct an_ctx *ctx)
 {
-	unsigned int	 idx;
+	struct ifreq	 ifr;
+	size_t		 len = strlen(ctx->vi->ifname);
 
-	if ((idx = if_nametoindex(ctx->vi->ifname)) == 0) {
-		ctx->ifindex = 0;
+	/*
+	 * What if_nametoindex() does, on the event socket instead of a new
+	 * one: the kernel answers SIOCGIFINDEX on any socket.
+	 */
+	ctx->ifindex = 0;
+	if (len >= sizeof(ifr.ifr_name))
 		return (-1);
-	}
-	ctx->ifindex = idx;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, ctx->vi->ifname, len);
+	if (ioctl(an_evfd, SIOCGIFINDEX, &ifr) == -1 || ifr.ifr_ifindex <= 0)
+		return (-1);
+	ctx->ifindex = (unsigned int)ifr.ifr_ifindex;
 	return (0);
 }
 
@@ -327,7 +466,7 @@ an_vip_add(struct an_ctx *ctx, struct an_vip *v)
 	if (v->addr->family == AF_INET6)
 		rtnl_addr_set_flags(ra, IFA_F_NODAD);
 	/* No NLM_F_REPLACE: EEXIST tells us the address was already there. */
-	err = rtnl_addr_add(ctx->req, ra, 0);
+	err = rtnl_addr_add(an_req, ra, 0);
 	rtnl_addr_put(ra);
 	if (err == -NLE_EXIST)
 		return (AN_NOOP);
@@ -352,7 +491,7 @@ an_vip_del(struct an_ctx *ctx, struct an_vip *v)
 		    ctx->vi->name, v->str);
 		return (AN_ERR);
 	}
-	err = rtnl_addr_delete(ctx->req, ra, 0);
+	err = rtnl_addr_delete(an_req, ra, 0);
 	rtnl_addr_put(ra);
 	if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND ||
 	    err == -NLE_NODEV)
@@ -483,112 +622,149 @@ an_readd_allowed(struct an_ctx *ctx)
 
 /*
  * A crash may have left our VIPs on the interface, possibly with another
- * prefix length than configured now: dump the addresses and delete every
- * one that carries a VIP, whatever its prefix.
+ * prefix length than configured now: look through the addresses and
+ * delete every one that carries a VIP, whatever its prefix.
  */
 static void
 an_remove_stale(struct an_ctx *ctx)
 {
-	struct nl_cache		*cache = NULL;
-	struct nl_object	*obj;
-	struct rtnl_addr	*ra, *del;
-	struct nl_addr		*local;
+	struct an_snapaddr	*sa;
+	struct rtnl_addr	*del;
 	struct an_vip		*v;
-	int			 err, plen;
+	size_t			 i;
+	int			 err;
 
-	if ((err = rtnl_addr_alloc_cache(ctx->req, &cache)) < 0) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot list addresses to remove "
-		    "stale VIPs: %s", ctx->vi->name, nl_geterror(err));
+	if (ctx->n_vips == 0 || an_snap_take(ctx->vi->name) == -1)
 		return;
-	}
-	for (obj = nl_cache_get_first(cache); obj != NULL;
-	    obj = nl_cache_get_next(obj)) {
-		ra = (struct rtnl_addr *)obj;
-		if (rtnl_addr_get_ifindex(ra) != (int)ctx->ifindex)
+	for (i = 0; i < an_n_snap; i++) {
+		sa = &an_snap[i];
+		if (sa->ifindex != ctx->ifindex || sa->family == AF_UNSPEC)
 			continue;
-		if ((local = rtnl_addr_get_local(ra)) == NULL)
+		if ((v = an_vip_find(ctx, sa->family, sa->addr)) == NULL)
 			continue;
-		if (nl_addr_get_len(local) != (nl_addr_get_family(local) ==
-		    AF_INET6 ? 16u : 4u))
-			continue;
-		v = an_vip_find(ctx, nl_addr_get_family(local),
-		    nl_addr_get_binary_addr(local));
-		if (v == NULL)
-			continue;
-		plen = rtnl_addr_get_prefixlen(ra);
-		if ((del = an_rtnl_addr(ctx, v->addr, (unsigned int)plen)) ==
-		    NULL) {
+		if ((del = an_rtnl_addr(ctx, v->addr,
+		    (unsigned int)sa->prefixlen)) == NULL) {
 			AN_LOG(FIPD_LOG_ERR, "%s: out of memory",
 			    ctx->vi->name);
 			break;
 		}
-		err = rtnl_addr_delete(ctx->req, del, 0);
+		err = rtnl_addr_delete(an_req, del, 0);
 		rtnl_addr_put(del);
 		if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND) {
 			AN_LOG(FIPD_LOG_ERR, "%s: cannot remove stale VIP %s "
 			    "(prefix /%d) from %s: %s", ctx->vi->name, v->str,
-			    plen, ctx->vi->ifname, nl_geterror(err));
+			    sa->prefixlen, ctx->vi->ifname, nl_geterror(err));
 			continue;
 		}
+		/* Gone now: a later attach of this pass must not see it. */
+		sa->family = AF_UNSPEC;
 		if (err == 0) {
 			v->own_dels++;
 			AN_LOG(FIPD_LOG_NOTICE, "%s: removed stale VIP %s "
 			    "(prefix /%d) from %s", ctx->vi->name, v->str,
-			    plen, ctx->vi->ifname);
+			    sa->prefixlen, ctx->vi->ifname);
 		}
 	}
-	nl_cache_free(cache);
 }
 
+/*
+ * Dump the addresses of every interface once for all the attaches of
+ * this pass of the host's loop: a timer due at once drops the dump when
+ * the loop runs again.  Between two attaches of one pass only this
+ * plugin changes addresses (anyone else's change is an event not read
+ * yet, as it would be after a fresh dump), and its stale deletions are
+ * struck off the dump.  Returns 0 with an_snap set, or -1 (logged).
+ */
 static int
-an_events_open(struct an_ctx *ctx)
+an_snap_take(const char *name)
 {
-	static const int	 groups[] = {
-		RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR
-	};
-	struct sockaddr_nl	 snl;
-	size_t			 i;
-	int			 fd, sz = AN_RCVBUF;
+	struct nl_cb	*cb, *ccb;
+	int		 err, tries;
 
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	    NETLINK_ROUTE);
-	if (fd == -1) {
-		AN_LOG(FIPD_LOG_ERR, "%s: netlink socket: %s", ctx->vi->name,
-		    strerror(errno));
+	if (an_snap_held)
+		return (0);
+	cb = nl_socket_get_cb(an_req);
+	ccb = nl_cb_clone(cb);
+	nl_cb_put(cb);
+	if (ccb == NULL) {
+		AN_LOG(FIPD_LOG_ERR, "%s: cannot list addresses to remove "
+		    "stale VIPs: %s", name, nl_geterror(-NLE_NOMEM));
 		return (-1);
 	}
-	memset(&snl, 0, sizeof(snl));
-	snl.nl_family = AF_NETLINK;
-	if (bind(fd, (struct sockaddr *)&snl, sizeof(snl)) == -1) {
-		AN_LOG(FIPD_LOG_ERR, "%s: netlink bind: %s", ctx->vi->name,
-		    strerror(errno));
-		goto fail;
+	nl_cb_set(ccb, NL_CB_VALID, NL_CB_CUSTOM, an_snap_msg, NULL);
+	/* As libnl's own cache fill, start again when the dump changed. */
+	for (tries = 0; tries < AN_DUMP_TRIES; tries++) {
+		an_n_snap = 0;
+		an_snap_nomem = 0;
+		err = nl_rtgen_request(an_req, RTM_GETADDR, AF_UNSPEC,
+		    NLM_F_DUMP);
+		if (err >= 0)
+			err = nl_recvmsgs(an_req, ccb);
+		if (err != -NLE_DUMP_INTR)
+			break;
 	}
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-		    &groups[i], sizeof(groups[i])) == -1) {
-			AN_LOG(FIPD_LOG_ERR, "%s: netlink group %d: %s",
-			    ctx->vi->name, groups[i], strerror(errno));
-			goto fail;
-		}
+	nl_cb_put(ccb);
+	if (err >= 0 && an_snap_nomem)
+		err = -NLE_NOMEM;
+	if (err < 0) {
+		AN_LOG(FIPD_LOG_ERR, "%s: cannot list addresses to remove "
+		    "stale VIPs: %s", name, nl_geterror(err));
+		an_snap_drop(NULL);
+		return (-1);
 	}
-	/* A bigger buffer makes overruns rarer; they are handled anyway. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-
-	if ((ctx->io = an_api->io_new(an_host, fd, an_events_cb, ctx)) ==
-	    NULL) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot watch netlink socket",
-		    ctx->vi->name);
-		goto fail;
-	}
-	ctx->evfd = fd;
+	an_snap_held = 1;
+	an_api->timer_arm(an_t_snap, 0);
 	return (0);
-
- fail:
-	close(fd);
-	return (-1);
 }
 
+/* One message of the address dump. */
+static int
+an_snap_msg(struct nl_msg *msg, void *arg)
+{
+	const struct nlmsghdr	*nh = nlmsg_hdr(msg);
+	const struct ifaddrmsg	*ifa;
+	struct an_snapaddr	*sa;
+	const void		*a;
+	size_t			 cap;
+
+	(void)arg;
+	if (nh->nlmsg_type != RTM_NEWADDR ||
+	    (a = an_ifa_local(nh, &ifa)) == NULL || an_snap_nomem)
+		return (NL_OK);
+	/* Never stop early: the rest of the dump would stay queued. */
+	if (an_n_snap == an_snap_cap) {
+		cap = an_snap_cap > 0 ? an_snap_cap * 2 : 64;
+		if ((sa = reallocarray(an_snap, cap, sizeof(*sa))) == NULL) {
+			an_snap_nomem = 1;
+			return (NL_OK);
+		}
+		an_snap = sa;
+		an_snap_cap = cap;
+	}
+	sa = &an_snap[an_n_snap++];
+	memset(sa, 0, sizeof(*sa));
+	sa->ifindex = ifa->ifa_index;
+	sa->family = ifa->ifa_family;
+	sa->prefixlen = ifa->ifa_prefixlen;
+	memcpy(sa->addr, a, ifa->ifa_family == AF_INET6 ? 16 : 4);
+	return (NL_OK);
+}
+
+static void
+an_snap_drop(void *arg)
+{
+	(void)arg;
+	free(an_snap);
+	an_snap = NULL;
+	an_n_snap = an_snap_cap = 0;
+	an_snap_held = 0;
+}
+
+/*
+ * Read what the kernel sent on the event socket and hand it to the
+ * attached instances.  Also called by attach, with the host's watch
+ * not involved, to deliver what is already queued.
+ */
 static void
 an_events_cb(int fd, void *arg)
 {
@@ -596,13 +772,15 @@ an_events_cb(int fd, void *arg)
 		struct nlmsghdr	 nh;
 		char		 buf[32768];
 	} rb;
-	struct an_ctx	*ctx = arg;
+	struct an_ctx	*ctx;
 	struct sockaddr_nl snl;
 	struct iovec	 iov;
 	struct msghdr	 msg;
 	ssize_t		 n;
+	size_t		 j;
 	int		 i, overrun = 0;
 
+	(void)arg;
 	for (i = 0; i < AN_DRAIN_MAX; i++) {
 		iov.iov_base = rb.buf;
 		iov.iov_len = sizeof(rb.buf);
@@ -621,8 +799,8 @@ an_events_cb(int fd, void *arg)
 				overrun = 1;
 				continue;
 			}
-			AN_LOG(FIPD_LOG_ERR, "%s: netlink receive: %s",
-			    ctx->vi->name, strerror(errno));
+			AN_LOG(FIPD_LOG_ERR, "netlink receive: %s",
+			    strerror(errno));
 			break;
 		}
 		if (n == 0)
@@ -634,16 +812,16 @@ an_events_cb(int fd, void *arg)
 		/* Only the kernel speaks on these groups. */
 		if (msg.msg_namelen != sizeof(snl) || snl.nl_pid != 0)
 			continue;
-		an_events_parse(ctx, &rb.nh, (size_t)n);
+		an_events_parse(&rb.nh, (size_t)n);
 	}
 
-	if (overrun) {
-		size_t	 j;
-
-		/*
-		 * Events were lost: what we expected to see of our own
-		 * deletions is now unknown, and a VIP may be gone unseen.
-		 */
+	if (!overrun)
+		return;
+	/*
+	 * Events were lost: what we expected to see of our own deletions is
+	 * now unknown, and a VIP may be gone unseen.
+	 */
+	TAILQ_FOREACH(ctx, &an_ctxs, entry) {
 		AN_LOG(FIPD_LOG_WARNING, "%s: netlink event overrun, "
 		    "re-checking VIPs", ctx->vi->name);
 		for (j = 0; j < ctx->n_vips; j++)
@@ -654,7 +832,7 @@ an_events_cb(int fd, void *arg)
 }
 
 static void
-an_events_parse(struct an_ctx *ctx, const struct nlmsghdr *nh, size_t len)
+an_events_parse(const struct nlmsghdr *nh, size_t len)
 {
 	int		 left;
 
@@ -670,11 +848,11 @@ an_events_parse(struct an_ctx *ctx, const struct nlmsghdr *nh, size_t len)
 		switch (nh->nlmsg_type) {
 		case RTM_NEWADDR:
 		case RTM_DELADDR:
-			an_addr_msg(ctx, nh);
+			an_addr_msg(nh);
 			break;
 		case RTM_NEWLINK:
 		case RTM_DELLINK:
-			an_link_msg(ctx, nh);
+			an_link_msg(nh);
 			break;
 		default:
 			break;
@@ -698,27 +876,29 @@ an_vip_find(struct an_ctx *ctx, int family, const void *addr)
 	return (NULL);
 }
 
-static void
-an_addr_msg(struct an_ctx *ctx, const struct nlmsghdr *nh)
+/*
+ * The local address of an address message: IPv4 names it IFA_LOCAL (and
+ * IFA_ADDRESS is the peer of a point-to-point link), IPv6 only
+ * IFA_ADDRESS.  Returns it with *ifap set, or NULL.
+ */
+static const void *
+an_ifa_local(const struct nlmsghdr *nh, const struct ifaddrmsg **ifap)
 {
 	const struct ifaddrmsg	*ifa;
 	const struct rtattr	*rta;
-	const void		*local = NULL, *address = NULL, *a;
-	struct an_vip		*v;
+	const void		*local = NULL, *address = NULL;
 	unsigned int		 alen;
 	int			 left;	/* signed, as in an_events_parse() */
 
 	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
-		return;
+		return (NULL);
 	ifa = NLMSG_DATA(nh);
-	if (ifa->ifa_index != ctx->ifindex || ctx->ifindex == 0)
-		return;
 	if (ifa->ifa_family == AF_INET)
 		alen = 4;
 	else if (ifa->ifa_family == AF_INET6)
 		alen = 16;
 	else
-		return;
+		return (NULL);
 
 	left = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa)));
 	for (rta = IFA_RTA(ifa); RTA_OK(rta, left);
@@ -730,12 +910,34 @@ an_addr_msg(struct an_ctx *ctx, const struct nlmsghdr *nh)
 		else if (rta->rta_type == IFA_ADDRESS)
 			address = RTA_DATA(rta);
 	}
-	/* IPv4 names the local address IFA_LOCAL; IPv6 only IFA_ADDRESS. */
-	if ((a = local != NULL ? local : address) == NULL)
+	*ifap = ifa;
+	return (local != NULL ? local : address);
+}
+
+static void
+an_addr_msg(const struct nlmsghdr *nh)
+{
+	const struct ifaddrmsg	*ifa;
+	const void		*a;
+	struct an_ctx		*ctx;
+
+	if ((a = an_ifa_local(nh, &ifa)) == NULL || ifa->ifa_index == 0)
 		return;
-	if ((v = an_vip_find(ctx, ifa->ifa_family, a)) == NULL)
+	TAILQ_FOREACH(ctx, &an_ctxs, entry) {
+		if (ctx->ifindex == ifa->ifa_index)
+			an_addr_ctx(ctx, nh->nlmsg_type, ifa->ifa_family, a);
+	}
+}
+
+/* An address event on the interface of ctx. */
+static void
+an_addr_ctx(struct an_ctx *ctx, int type, int family, const void *a)
+{
+	struct an_vip		*v;
+
+	if ((v = an_vip_find(ctx, family, a)) == NULL)
 		return;
-	if (nh->nlmsg_type != RTM_DELADDR)
+	if (type != RTM_DELADDR)
 		return;
 
 	if (v->own_dels > 0) {
@@ -765,11 +967,12 @@ an_addr_msg(struct an_ctx *ctx, const struct nlmsghdr *nh)
 }
 
 static void
-an_link_msg(struct an_ctx *ctx, const struct nlmsghdr *nh)
+an_link_msg(const struct nlmsghdr *nh)
 {
 	const struct ifinfomsg	*ifi;
 	const struct rtattr	*rta;
 	const char		*name = NULL;
+	struct an_ctx		*ctx;
 	unsigned int		 idx;
 	int			 left;	/* signed, as in an_events_parse() */
 	size_t			 plen;
@@ -790,8 +993,16 @@ an_link_msg(struct an_ctx *ctx, const struct nlmsghdr *nh)
 		if (plen > 0 && memchr(RTA_DATA(rta), '\0', plen) != NULL)
 			name = RTA_DATA(rta);
 	}
+	TAILQ_FOREACH(ctx, &an_ctxs, entry)
+		an_link_ctx(ctx, nh->nlmsg_type, idx, ifi->ifi_flags, name);
+}
 
-	if (nh->nlmsg_type == RTM_DELLINK) {
+/* A link event (name may be NULL), for each attached instance. */
+static void
+an_link_ctx(struct an_ctx *ctx, int type, unsigned int idx,
+    unsigned int flags, const char *name)
+{
+	if (type == RTM_DELLINK) {
 		if (idx == ctx->ifindex) {
 			AN_LOG(FIPD_LOG_WARNING, "%s: interface %s went away",
 			    ctx->vi->name, ctx->vi->ifname);
@@ -802,8 +1013,7 @@ an_link_msg(struct an_ctx *ctx, const struct nlmsghdr *nh)
 
 	if (idx == ctx->ifindex) {
 		/* Link changes (down/up) may flush addresses: re-check. */
-		if (ctx->state == FIPD_STATE_MASTER &&
-		    (ifi->ifi_flags & IFF_UP))
+		if (ctx->state == FIPD_STATE_MASTER && (flags & IFF_UP))
 			an_resync(ctx, "link change");
 		return;
 	}
