@@ -7,6 +7,12 @@
  * broadcast from the interface's MAC.  IPv6: unsolicited Neighbor
  * Advertisement to ff02::1 with R=1, S=0, O=1 and the target link-layer
  * address option.  Repeats are spaced by host timers; nothing here sleeps.
+ *
+ * The two sockets belong to the module, not to an instance: neither is
+ * bound, every send names its interface (sockaddr_ll index, sin6_scope_id),
+ * so one of each serves every instance.  The packet socket exists while
+ * an attached instance has an IPv4 VIP, the ICMPv6 socket while one has
+ * an IPv6 VIP.
  */
 #include <sys/types.h>
 #include <sys/ioctl.h>
@@ -34,12 +40,20 @@
 #define AP_CS_US	10000		/* one centisecond */
 #define AP_ARP_LEN	28		/* Ethernet/IPv4 ARP payload */
 #define AP_NA_LEN	(sizeof(struct nd_neighbor_advert) + 8)
+/*
+ * Send buffer of the shared sockets.  Frames stay charged to the socket
+ * until the driver has sent them, and the socket now carries the bursts
+ * of every instance at once (all of them become MASTER together at
+ * start-up or failover): what one socket per instance gave each instance
+ * must not run out for all of them together.
+ */
+#define AP_SNDBUF	(4 * 1024 * 1024)
 
 struct ap_ctx {
 	const struct fipd_instance *vi;
 	enum fipd_state		 state;
-	int			 pfd;		/* AF_PACKET; -1: no IPv4 */
-	int			 ifd6;		/* raw ICMPv6; -1: no IPv6 */
+	int			 v4;		/* holds a ref. on ap_pfd */
+	int			 v6;		/* holds a ref. on ap_ifd6 */
 	struct fipd_timer	*t_burst;	/* rest of garp_repeat */
 	struct fipd_timer	*t_refresh;	/* every garp_refresh_cs */
 	struct fipd_timer	*t_heal;	/* after RX_LOWER_PRIO */
@@ -57,6 +71,9 @@ static void	 ap_transition(void *, const struct fipd_transition *);
 static void	 ap_event(void *, enum fipd_event);
 
 static void	 ap_free(struct ap_ctx *);
+static int	 ap_open4(const char *);
+static int	 ap_open6(const char *);
+static void	 ap_sndbuf(int);
 static void	 ap_stop(struct ap_ctx *);
 static void	 ap_round(struct ap_ctx *);
 static int	 ap_send_garp(struct ap_ctx *, unsigned int, const uint8_t *,
@@ -71,6 +88,12 @@ static void	 ap_err(struct ap_ctx *, const char *, ...)
 
 static struct fipd_host			*ap_host;
 static const struct fipd_host_api	*ap_api;
+
+/* Shared by the attached instances; open while their count is not 0. */
+static int				 ap_pfd = -1;	/* AF_PACKET */
+static unsigned int			 ap_refs4;
+static int				 ap_ifd6 = -1;	/* raw ICMPv6 */
+static unsigned int			 ap_refs6;
 
 #define AP_LOG(lvl, ...)	ap_api->log(ap_host, (lvl), __VA_ARGS__)
 
@@ -105,8 +128,7 @@ ap_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 {
 	struct ap_ctx	*ctx;
 	size_t		 i;
-	int		 v4 = 0, v6 = 0, hops = 255, off = 0;
-	struct icmp6_filter filt;
+	int		 v4 = 0, v6 = 0;
 
 	(void)conf;		/* this plugin owns no configuration keys */
 	for (i = 0; i < vi->n_vips; i++) {
@@ -122,7 +144,6 @@ ap_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 	}
 	ctx->vi = vi;
 	ctx->state = FIPD_STATE_INIT;
-	ctx->pfd = ctx->ifd6 = -1;
 
 	if ((ctx->t_burst = ap_api->timer_new(h, ap_burst_cb, ctx)) == NULL ||
 	    (ctx->t_refresh = ap_api->timer_new(h, ap_refresh_cb, ctx)) ==
@@ -132,37 +153,17 @@ ap_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 		goto fail;
 	}
 
-	/*
-	 * Protocol 0: the socket only sends.  Bound to ETH_P_ARP it would
-	 * queue a copy of every ARP frame on every interface.
-	 */
-	if (v4 && (ctx->pfd = socket(AF_PACKET,
-	    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1) {
-		AP_LOG(FIPD_LOG_ERR, "%s: packet socket: %s", vi->name,
-		    strerror(errno));
-		goto fail;
+	if (v4) {
+		if (ap_refs4 == 0 && ap_open4(vi->name) == -1)
+			goto fail;
+		ap_refs4++;
+		ctx->v4 = 1;
 	}
-
 	if (v6) {
-		ctx->ifd6 = socket(AF_INET6,
-		    SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMPV6);
-		if (ctx->ifd6 == -1) {
-			AP_LOG(FIPD_LOG_ERR, "%s: ICMPv6 socket: %s", vi->name,
-			    strerror(errno));
+		if (ap_refs6 == 0 && ap_open6(vi->name) == -1)
 			goto fail;
-		}
-		/* Send only: drop every incoming ICMPv6 message. */
-		ICMP6_FILTER_SETBLOCKALL(&filt);
-		if (setsockopt(ctx->ifd6, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
-		    sizeof(filt)) == -1 ||
-		    setsockopt(ctx->ifd6, IPPROTO_IPV6, IPV6_MULTICAST_HOPS,
-		    &hops, sizeof(hops)) == -1 ||
-		    setsockopt(ctx->ifd6, IPPROTO_IPV6, IPV6_MULTICAST_LOOP,
-		    &off, sizeof(off)) == -1) {
-			AP_LOG(FIPD_LOG_ERR, "%s: ICMPv6 socket options: %s",
-			    vi->name, strerror(errno));
-			goto fail;
-		}
+		ap_refs6++;
+		ctx->v6 = 1;
 	}
 
 	*ictx = ctx;
@@ -190,11 +191,83 @@ ap_free(struct ap_ctx *ctx)
 		ap_api->timer_free(ctx->t_refresh);
 	if (ctx->t_heal != NULL)
 		ap_api->timer_free(ctx->t_heal);
-	if (ctx->pfd != -1)
-		close(ctx->pfd);
-	if (ctx->ifd6 != -1)
-		close(ctx->ifd6);
+	if (ctx->v4 && --ap_refs4 == 0) {
+		close(ap_pfd);
+		ap_pfd = -1;
+	}
+	if (ctx->v6 && --ap_refs6 == 0) {
+		close(ap_ifd6);
+		ap_ifd6 = -1;
+	}
 	free(ctx);
+}
+
+/* Open the packet socket for gratuitous ARP; log failures as name's. */
+static int
+ap_open4(const char *name)
+{
+	/*
+	 * Protocol 0: the socket only sends.  Bound to ETH_P_ARP it would
+	 * queue a copy of every ARP frame on every interface.
+	 */
+	ap_pfd = socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
+	if (ap_pfd == -1) {
+		AP_LOG(FIPD_LOG_ERR, "%s: packet socket: %s", name,
+		    strerror(errno));
+		return (-1);
+	}
+	ap_sndbuf(ap_pfd);
+	return (0);
+}
+
+/* Open the ICMPv6 socket for unsolicited NAs; log failures as name's. */
+static int
+ap_open6(const char *name)
+{
+	struct icmp6_filter filt;
+	int		 hops = 255, off = 0;
+
+	ap_ifd6 = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    IPPROTO_ICMPV6);
+	if (ap_ifd6 == -1) {
+		AP_LOG(FIPD_LOG_ERR, "%s: ICMPv6 socket: %s", name,
+		    strerror(errno));
+		return (-1);
+	}
+	/*
+	 * Send only: drop every incoming ICMPv6 message.  NAs go to ff02::1
+	 * with hop limit 255 (RFC 4861 7.1.2), not looped back to us.
+	 */
+	ICMP6_FILTER_SETBLOCKALL(&filt);
+	if (setsockopt(ap_ifd6, IPPROTO_ICMPV6, ICMP6_FILTER, &filt,
+	    sizeof(filt)) == -1 ||
+	    setsockopt(ap_ifd6, IPPROTO_IPV6, IPV6_MULTICAST_HOPS,
+	    &hops, sizeof(hops)) == -1 ||
+	    setsockopt(ap_ifd6, IPPROTO_IPV6, IPV6_MULTICAST_LOOP,
+	    &off, sizeof(off)) == -1) {
+		AP_LOG(FIPD_LOG_ERR, "%s: ICMPv6 socket options: %s",
+		    name, strerror(errno));
+		close(ap_ifd6);
+		ap_ifd6 = -1;
+		return (-1);
+	}
+	ap_sndbuf(ap_ifd6);
+	return (0);
+}
+
+/*
+ * Raise the send buffer to AP_SNDBUF, past net.core.wmem_max (this needs
+ * CAP_NET_ADMIN, which the daemon keeps).  Without it the socket keeps
+ * the default, as each instance's own socket had; SO_SNDBUF is not tried
+ * because a small wmem_max would make it smaller than that.
+ */
+static void
+ap_sndbuf(int fd)
+{
+	int		 sz = AP_SNDBUF / 2;	/* the kernel doubles it */
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz));
 }
 
 static void
@@ -286,7 +359,7 @@ ap_heal_cb(void *arg)
 /*
  * One announcement per VIP.  The interface index and MAC are looked up
  * each round: the link may have been re-created or re-addressed since
- * the last one, and both look-ups are a cheap ioctl.
+ * the last one, and both look-ups are a cheap ioctl on our socket.
  */
 static void
 ap_round(struct ap_ctx *ctx)
@@ -294,25 +367,27 @@ ap_round(struct ap_ctx *ctx)
 	const struct fipd_instance *vi = ctx->vi;
 	struct ifreq	 ifr;
 	uint8_t		 mac[ETH_ALEN];
-	unsigned int	 ifindex;
+	unsigned int	 ifindex = 0;
 	size_t		 i;
 	int		 sfd;
 
 	if (vi->n_vips == 0)
 		return;
-	if ((ifindex = if_nametoindex(vi->ifname)) == 0) {
+	/* What if_nametoindex() does, without a socket of its own. */
+	sfd = ctx->v4 ? ap_pfd : ap_ifd6;
+	memset(&ifr, 0, sizeof(ifr));
+	if (strlen(vi->ifname) >= sizeof(ifr.ifr_name))
+		errno = ENODEV;
+	else {
+		memcpy(ifr.ifr_name, vi->ifname, strlen(vi->ifname));
+		if (ioctl(sfd, SIOCGIFINDEX, &ifr) == 0)
+			ifindex = (unsigned int)ifr.ifr_ifindex;
+	}
+	if (ifindex == 0) {
 		ap_err(ctx, "%s: cannot announce VIPs: interface %s: %s",
 		    vi->name, vi->ifname, strerror(errno));
 		return;
 	}
-	sfd = ctx->pfd != -1 ? ctx->pfd : ctx->ifd6;
-	memset(&ifr, 0, sizeof(ifr));
-	if (strlen(vi->ifname) >= sizeof(ifr.ifr_name)) {
-		ap_err(ctx, "%s: interface name %s too long", vi->name,
-		    vi->ifname);
-		return;
-	}
-	memcpy(ifr.ifr_name, vi->ifname, strlen(vi->ifname));
 	if (ioctl(sfd, SIOCGIFHWADDR, &ifr) == -1) {
 		ap_err(ctx, "%s: cannot read the MAC of %s: %s", vi->name,
 		    vi->ifname, strerror(errno));
@@ -373,7 +448,7 @@ ap_send_garp(struct ap_ctx *ctx, unsigned int ifindex, const uint8_t *mac,
 	sll.sll_halen = ETH_ALEN;
 	memset(sll.sll_addr, 0xff, ETH_ALEN);
 
-	n = sendto(ctx->pfd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sll,
+	n = sendto(ap_pfd, pkt, sizeof(pkt), 0, (struct sockaddr *)&sll,
 	    sizeof(sll));
 	if (n != (ssize_t)sizeof(pkt)) {
 		inet_ntop(AF_INET, &vip->u.v4, str, sizeof(str));
@@ -413,7 +488,7 @@ ap_send_na(struct ap_ctx *ctx, unsigned int ifindex, const uint8_t *mac,
 	inet_pton(AF_INET6, "ff02::1", &dst.sin6_addr);
 	dst.sin6_scope_id = ifindex;
 
-	n = sendto(ctx->ifd6, pkt, sizeof(pkt), 0, (struct sockaddr *)&dst,
+	n = sendto(ap_ifd6, pkt, sizeof(pkt), 0, (struct sockaddr *)&dst,
 	    sizeof(dst));
 	if (n != (ssize_t)sizeof(pkt)) {
 		inet_ntop(AF_INET6, &vip->u.v6, str, sizeof(str));
