@@ -38,6 +38,8 @@
 void log_init(const char *ident, int to_stderr, int to_syslog, int debug);
 /* Change stderr echo (after daemonizing it is turned off). */
 void log_set_stderr(int on);
+/* JOURNAL_STREAM ("dev:ino") names fd: stderr is the systemd journal. */
+int log_stderr_is_journal(const char *journal_stream, int fd);
 void log_vlog(int prio, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 void log_emit(int prio, const char *fmt, ...)

@@ -1,9 +1,17 @@
 /*
  * Logging: syslog, plus stderr until the daemon detaches (or always in
  * the foreground).
+ *
+ * Two cases where syslog is left out: stderr already goes to the systemd
+ * journal (systemd sets JOURNAL_STREAM to its device:inode), where syslog
+ * would write every line a second time; and no syslog socket at all (a
+ * container, a test namespace), where the C library would open, fail to
+ * connect and close a socket for every line: the socket is looked for
+ * again every LOG_PROBE_S seconds instead.
  */
 #include "config.h"
 
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,21 +19,66 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
+
+#ifndef _PATH_LOG
+#define _PATH_LOG "/dev/log"
+#endif
+#define LOG_PROBE_S 10
 
 #include "fipd.h"
 
 static int log_stderr = 1;
 static int log_syslog;
+static int log_syslog_wanted;		/* to_syslog as asked by log_init */
+static const char *log_ident;
 static int log_debug_on;
+static int syslog_there;		/* the socket existed when last looked */
+static time_t syslog_probed;		/* when (CLOCK_MONOTONIC seconds) */
+
+/* Is stderr the journal stream systemd gave us? */
+int
+log_stderr_is_journal(const char *journal_stream, int fd)
+{
+	unsigned long long dev, ino;
+	struct stat st;
+	char end;
+
+	if (journal_stream == NULL || sscanf(journal_stream, "%llu:%llu%c",
+	    &dev, &ino, &end) != 2)
+		return 0;
+	if (fstat(fd, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
+static int
+syslog_ready(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (syslog_probed == 0 || ts.tv_sec - syslog_probed >= LOG_PROBE_S) {
+		syslog_there = access(_PATH_LOG, F_OK) == 0;
+		syslog_probed = ts.tv_sec > 0 ? ts.tv_sec : 1;
+	}
+	return syslog_there;
+}
 
 void
 log_init(const char *ident, int to_stderr, int to_syslog, int debug)
 {
 	log_stderr = to_stderr;
-	log_syslog = to_syslog;
+	log_syslog = log_syslog_wanted = to_syslog;
+	log_ident = ident;
 	log_debug_on = debug;
+	if (log_syslog && log_stderr &&
+	    log_stderr_is_journal(getenv("JOURNAL_STREAM"), STDERR_FILENO))
+		log_syslog = 0;
 	if (log_syslog)
-		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+		openlog(ident, LOG_PID | (syslog_ready() ? LOG_NDELAY : 0),
+		    LOG_DAEMON);
 	tzset();
 }
 
@@ -33,6 +86,12 @@ void
 log_set_stderr(int on)
 {
 	log_stderr = on;
+	/* Detached from the journal's stream: syslog is the only way left. */
+	if (!on && log_syslog_wanted && !log_syslog) {
+		log_syslog = 1;
+		openlog(log_ident, LOG_PID | (syslog_ready() ? LOG_NDELAY : 0),
+		    LOG_DAEMON);
+	}
 }
 
 void
@@ -57,7 +116,7 @@ log_vlog(int prio, const char *fmt, va_list ap)
 		fflush(stderr);
 		va_end(ap2);
 	}
-	if (log_syslog) {
+	if (log_syslog && syslog_ready()) {
 		va_copy(ap2, ap);
 		vsyslog(prio, fmt, ap2);
 		va_end(ap2);

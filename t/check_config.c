@@ -5,9 +5,12 @@
 #include "config.h"
 
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_fipd.h"
 #include "fipd.h"
@@ -342,6 +345,33 @@ START_TEST(cfg_signatures)
 }
 END_TEST
 
+/* Logging: systemd's JOURNAL_STREAM names stderr's device:inode. */
+START_TEST(log_journal_stream)
+{
+	char path[] = "/tmp/fipd-check-log.XXXXXX", v[64];
+	struct stat st;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	unlink(path);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	ck_assert_int_eq(log_stderr_is_journal(v, fd), 1);
+	snprintf(v, sizeof(v), "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino + 1);
+	ck_assert_int_eq(log_stderr_is_journal(v, fd), 0);
+	snprintf(v, sizeof(v), "%llu:%llux", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	ck_assert_int_eq(log_stderr_is_journal(v, fd), 0);
+	ck_assert_int_eq(log_stderr_is_journal("", fd), 0);
+	ck_assert_int_eq(log_stderr_is_journal("8:1", -1), 0);
+	ck_assert_int_eq(log_stderr_is_journal(NULL, fd), 0);
+	close(fd);
+}
+END_TEST
+
 static void
 teardown(void)
 {
@@ -367,6 +397,7 @@ suite_config(void)
 	tcase_add_test(tc, cfg_long_line);
 	tcase_add_test(tc, cfg_shipped_files);
 	tcase_add_test(tc, cfg_signatures);
+	tcase_add_test(tc, log_journal_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }
