@@ -47,41 +47,16 @@
 #include <unistd.h>
 
 #include "fipd/plugin.h"
+#include "fakehost.h"
 
-#define DRV_MAX_IO	64
 #define DRV_MAX_GLOBALS	16
 #define DRV_HB_US	10000
 #define DRV_EXTRA_FD	42
-
-struct fipd_host {
-	const char		*name;
-};
 
 struct fipd_probe {
 	int			 id;
 };
 
-struct fipd_timer {
-	TAILQ_ENTRY(fipd_timer)	 entry;
-	fipd_timer_cb		*cb;
-	void			*arg;
-	int			 armed;
-	uint64_t		 due;
-};
-
-struct fipd_io {
-	TAILQ_ENTRY(fipd_io)	 entry;
-	int			 fd;
-	short			 events;
-	fipd_io_cb		*cb;
-	void			*arg;
-	uint64_t		 id;
-};
-
-static TAILQ_HEAD(, fipd_timer)	 drv_timers =
-    TAILQ_HEAD_INITIALIZER(drv_timers);
-static TAILQ_HEAD(, fipd_io)	 drv_ios = TAILQ_HEAD_INITIALIZER(drv_ios);
-static uint64_t			 drv_io_seq;
 
 static const struct fipd_plugin	*drv_pl;
 static struct fipd_host		 drv_host;
@@ -97,28 +72,11 @@ static uint64_t			 drv_mark;	/* last sh command */
 static int			 drv_recheck;	/* asked, not yet served */
 static int			 drv_rechecks;	/* how many so far */
 static uint64_t			 drv_hb_next, drv_hb_last, drv_hb_max;
-static int			 drv_verbose;
 static int			 drv_errors;
 static const char		*drv_globals[DRV_MAX_GLOBALS][2];
 static size_t			 drv_nglobals;
 
 static void	 usage(void) __attribute__((noreturn));
-static uint64_t	 drv_now(void);
-static void	 drv_log(struct fipd_host *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static struct fipd_timer *drv_timer_new(struct fipd_host *, fipd_timer_cb *,
-		    void *);
-static void	 drv_timer_arm(struct fipd_timer *, uint64_t);
-static void	 drv_timer_cancel(struct fipd_timer *);
-static void	 drv_timer_free(struct fipd_timer *);
-static struct fipd_io *drv_io_add(int, short, fipd_io_cb *, void *);
-static struct fipd_io *drv_io_new(struct fipd_host *, int, fipd_io_cb *,
-		    void *);
-static struct fipd_io *drv_io_new_write(struct fipd_host *, int,
-		    fipd_io_cb *, void *);
-static void	 drv_io_free(struct fipd_io *);
-static uint64_t	 drv_now_us(struct fipd_host *);
-static void	 drv_count(struct fipd_host *, const char *, const char *);
 static void	 drv_check_done(struct fipd_probe *, enum fipd_check_result,
 		    const char *);
 static const char *drv_global(struct fipd_host *, const char *);
@@ -132,16 +90,16 @@ static void	 drv_err(const char *, ...)
 
 static const struct fipd_host_api drv_api = {
 	.abi_version = FIPD_PLUGIN_ABI_VERSION,
-	.log = drv_log,
-	.timer_new = drv_timer_new,
-	.timer_arm = drv_timer_arm,
-	.timer_cancel = drv_timer_cancel,
-	.timer_free = drv_timer_free,
-	.io_new = drv_io_new,
-	.io_new_write = drv_io_new_write,
-	.io_free = drv_io_free,
-	.now_us = drv_now_us,
-	.count = drv_count,
+	.log = fh_log,
+	.timer_new = fh_timer_new,
+	.timer_arm = fh_timer_arm,
+	.timer_cancel = fh_timer_cancel,
+	.timer_free = fh_timer_free,
+	.io_new = fh_io_new,
+	.io_new_write = fh_io_new_write,
+	.io_free = fh_io_free,
+	.now_us = fh_now_us,
+	.count = fh_count,
 	.check_done = drv_check_done,
 	.global = drv_global,
 	.check_recheck = drv_check_recheck,
@@ -154,15 +112,6 @@ usage(void)
 	    "[-t timeout] [-X] [-S] plugin.so\n"
 	    "           [key=value]... [-- command...]\n");
 	exit(2);
-}
-
-static uint64_t
-drv_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
 }
 
 static void
@@ -180,120 +129,10 @@ drv_err(const char *fmt, ...)
 }
 
 static void
-drv_log(struct fipd_host *h, int level, const char *fmt, ...)
-{
-	static const char *const names[] = {
-		"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO",
-		"DEBUG"
-	};
-	va_list		 ap;
-
-	if (level == FIPD_LOG_DEBUG && !drv_verbose)
-		return;
-	fprintf(stderr, "%s: %s: ", h->name,
-	    level >= 0 && level <= 7 ? names[level] : "?");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static struct fipd_timer *
-drv_timer_new(struct fipd_host *h, fipd_timer_cb *cb, void *arg)
-{
-	struct fipd_timer *t;
-
-	(void)h;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return (NULL);
-	t->cb = cb;
-	t->arg = arg;
-	TAILQ_INSERT_TAIL(&drv_timers, t, entry);
-	return (t);
-}
-
-static void
-drv_timer_arm(struct fipd_timer *t, uint64_t delay_us)
-{
-	t->armed = 1;
-	t->due = drv_now() + delay_us;
-}
-
-static void
-drv_timer_cancel(struct fipd_timer *t)
-{
-	if (t != NULL)
-		t->armed = 0;
-}
-
-static void
-drv_timer_free(struct fipd_timer *t)
-{
-	if (t == NULL)
-		return;
-	TAILQ_REMOVE(&drv_timers, t, entry);
-	free(t);
-}
-
-static struct fipd_io *
-drv_io_add(int fd, short events, fipd_io_cb *cb, void *arg)
-{
-	struct fipd_io	*io;
-
-	if ((io = calloc(1, sizeof(*io))) == NULL)
-		return (NULL);
-	io->fd = fd;
-	io->events = events;
-	io->cb = cb;
-	io->arg = arg;
-	io->id = ++drv_io_seq;
-	TAILQ_INSERT_TAIL(&drv_ios, io, entry);
-	return (io);
-}
-
-static struct fipd_io *
-drv_io_new(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
-{
-	(void)h;
-	return (drv_io_add(fd, POLLIN, cb, arg));
-}
-
-static struct fipd_io *
-drv_io_new_write(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
-{
-	(void)h;
-	return (drv_io_add(fd, POLLOUT, cb, arg));
-}
-
-static void
-drv_io_free(struct fipd_io *io)
-{
-	if (io == NULL)
-		return;
-	TAILQ_REMOVE(&drv_ios, io, entry);
-	free(io);
-}
-
-static uint64_t
-drv_now_us(struct fipd_host *h)
-{
-	(void)h;
-	return (drv_now());
-}
-
-static void
-drv_count(struct fipd_host *h, const char *instance, const char *counter)
-{
-	(void)h;
-	printf("COUNT %s %s\n", instance, counter);
-	fflush(stdout);
-}
-
-static void
 drv_check_done(struct fipd_probe *p, enum fipd_check_result r,
     const char *reason)
 {
-	uint64_t	 now = drv_now();
+	uint64_t	 now = fh_now();
 
 	if (p != &drv_probe_handle) {
 		drv_err("check_done with a foreign probe handle");
@@ -335,7 +174,7 @@ drv_check_recheck(struct fipd_probe *p, const char *why)
 	}
 	drv_rechecks++;
 	printf("RECHECK %s mark_ms=%.3f%s\n", why != NULL ? why : "(none)",
-	    drv_mark == 0 ? -1.0 : (double)(drv_now() - drv_mark) / 1000.0,
+	    drv_mark == 0 ? -1.0 : (double)(fh_now() - drv_mark) / 1000.0,
 	    drv_running ? " (probe running)" : "");
 	fflush(stdout);
 	if (!drv_running)
@@ -350,7 +189,7 @@ drv_start(void)
 
 	drv_running = 1;
 	drv_in_start = 1;
-	drv_started = drv_now();
+	drv_started = fh_now();
 	drv_deadline = drv_started + drv_timeout_us;
 	rc = drv_pl->check->start(&drv_host, drv_conf, &drv_probe_handle,
 	    &pctx);
@@ -360,7 +199,7 @@ drv_start(void)
 			drv_err("start failed after reporting");
 		drv_running = 0;
 		printf("RESULT down cannot start probe ms=%.3f\n",
-		    (double)(drv_now() - drv_started) / 1000.0);
+		    (double)(fh_now() - drv_started) / 1000.0);
 		fflush(stdout);
 		return;
 	}
@@ -371,7 +210,7 @@ drv_start(void)
 static void
 drv_hb_reset(void)
 {
-	drv_hb_last = drv_now();
+	drv_hb_last = fh_now();
 	drv_hb_next = drv_hb_last + DRV_HB_US;
 }
 
@@ -383,13 +222,9 @@ drv_hb_reset(void)
 static void
 drv_step(uint64_t until)
 {
-	struct pollfd	 pfd[DRV_MAX_IO];
-	uint64_t	 ids[DRV_MAX_IO], now, next;
-	struct fipd_timer *t, *first;
-	struct fipd_io	*io;
-	int		 i, n, fired, timeout;
+	uint64_t	 now, next;
 
-	now = drv_now();
+	now = fh_now();
 	if (now >= drv_hb_next) {
 		if (now - drv_hb_last > drv_hb_max)
 			drv_hb_max = now - drv_hb_last;
@@ -401,75 +236,26 @@ drv_step(uint64_t until)
 		drv_pl->check->cancel(drv_pctx);
 		drv_pctx = NULL;
 		printf("RESULT down timeout ms=%.3f\n",
-		    (double)(drv_now() - drv_started) / 1000.0);
+		    (double)(fh_now() - drv_started) / 1000.0);
 		fflush(stdout);
 	}
 	if (drv_recheck && !drv_running) {
 		drv_recheck = 0;
 		drv_start();
 	}
-	for (fired = 0; fired < 1000; fired++) {
-		now = drv_now();
-		first = NULL;
-		TAILQ_FOREACH(t, &drv_timers, entry) {
-			if (t->armed && t->due <= now &&
-			    (first == NULL || t->due < first->due))
-				first = t;
-		}
-		if (first == NULL)
-			break;
-		first->armed = 0;
-		first->cb(first->arg);
-	}
-
+	fh_fire_timers();
 	next = until < drv_hb_next ? until : drv_hb_next;
 	if (drv_running && drv_deadline < next)
 		next = drv_deadline;
 	if (drv_recheck)
 		next = 0;
-	TAILQ_FOREACH(t, &drv_timers, entry) {
-		if (t->armed && t->due < next)
-			next = t->due;
-	}
-	now = drv_now();
-	timeout = next > now ? (int)((next - now + 999) / 1000) : 0;
-
-	n = 0;
-	TAILQ_FOREACH(io, &drv_ios, entry) {
-		if (n == DRV_MAX_IO)
-			break;
-		pfd[n].fd = io->fd;
-		pfd[n].events = io->events;
-		pfd[n].revents = 0;
-		ids[n] = io->id;
-		n++;
-	}
-	if (poll(pfd, (nfds_t)n, timeout) == -1) {
-		if (errno == EINTR)
-			return;
-		perror("poll");
-		exit(1);
-	}
-	for (i = 0; i < n; i++) {
-		if (pfd[i].revents == 0)
-			continue;
-		if ((pfd[i].revents & POLLNVAL) != 0) {
-			drv_err("fd %d watched but closed", pfd[i].fd);
-			exit(1);
-		}
-		TAILQ_FOREACH(io, &drv_ios, entry) {
-			if (io->id == ids[i])
-				break;
-		}
-		if (io != NULL)
-			io->cb(io->fd, io->arg);
-	}
+	fh_poll(next);
 }
 
 static void
 drv_run(uint64_t until)
 {
-	while (drv_now() < until)
+	while (fh_now() < until)
 		drv_step(until);
 }
 
@@ -486,6 +272,7 @@ main(int argc, char *argv[])
 	int		 ch, rc, extra_fd = 0, sigs = 0, i, n, exitrc = 0;
 	double		 secs;
 
+	fh_log_debug = 0;	/* -v */
 	while ((ch = getopt(argc, argv, "+g:St:vX")) != -1) {
 		switch (ch) {
 		case 'g':
@@ -504,7 +291,7 @@ main(int argc, char *argv[])
 			drv_timeout_us = (uint64_t)(strtod(optarg, NULL) * 1e6);
 			break;
 		case 'v':
-			drv_verbose = 1;
+			fh_log_debug = 1;
 			break;
 		case 'X':
 			extra_fd = 1;
@@ -591,44 +378,44 @@ main(int argc, char *argv[])
 	if (argc == 0) {
 		drv_start();
 		while (drv_running || drv_recheck)
-			drv_step(drv_now() + 1000000);
+			drv_step(fh_now() + 1000000);
 	}
 	for (; argc > 0; argc--, argv++) {
 		cmd = argv[0];
 		if (strcmp(cmd, "probe") == 0) {
 			drv_start();
 			while (drv_running)
-				drv_step(drv_now() + 1000000);
+				drv_step(fh_now() + 1000000);
 		} else if (strcmp(cmd, "probes") == 0 && argc >= 3) {
 			n = atoi(argv[1]);
 			secs = strtod(argv[2], NULL);
 			for (i = 0; i < n; i++) {
 				if (i > 0)
-					drv_run(drv_now() +
+					drv_run(fh_now() +
 					    (uint64_t)(secs * 1e6));
 				drv_start();
 				while (drv_running)
-					drv_step(drv_now() + 1000000);
+					drv_step(fh_now() + 1000000);
 			}
 			argc -= 2;
 			argv += 2;
 		} else if (strcmp(cmd, "sleep") == 0 && argc >= 2) {
-			drv_run(drv_now() + (uint64_t)(strtod(argv[1], NULL) *
+			drv_run(fh_now() + (uint64_t)(strtod(argv[1], NULL) *
 			    1e6));
 			argc--;
 			argv++;
 		} else if (strcmp(cmd, "sh") == 0 && argc >= 2) {
-			drv_mark = drv_now();
+			drv_mark = fh_now();
 			if (system(argv[1]) != 0)
 				drv_err("sh %s failed", argv[1]);
 			drv_hb_reset();
 			argc--;
 			argv++;
 		} else if (strcmp(cmd, "waitrecheck") == 0 && argc >= 2) {
-			until = drv_now() + (uint64_t)(strtod(argv[1], NULL) *
+			until = fh_now() + (uint64_t)(strtod(argv[1], NULL) *
 			    1e6);
 			n = drv_rechecks;
-			while (drv_rechecks == n && drv_now() < until)
+			while (drv_rechecks == n && fh_now() < until)
 				drv_step(until);
 			if (drv_rechecks == n) {
 				printf("NORECHECK\n");
@@ -636,7 +423,7 @@ main(int argc, char *argv[])
 			}
 			/* Serve it: the probe the core would start now. */
 			while (drv_recheck || drv_running)
-				drv_step(drv_now() + 1000000);
+				drv_step(fh_now() + 1000000);
 			argc--;
 			argv++;
 		} else {
@@ -655,23 +442,23 @@ main(int argc, char *argv[])
 	if (drv_pl->check->conf_free != NULL)
 		drv_pl->check->conf_free(drv_conf);
 	/* Cancelled children are reaped asynchronously: give them time. */
-	until = drv_now() + 500000;
+	until = fh_now() + 500000;
 	for (;;) {
 		memset(&si, 0, sizeof(si));
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) == -1) {
 			printf("CHILDREN none\n");
 			break;
 		}
-		if (drv_now() >= until) {
+		if (fh_now() >= until) {
 			printf("CHILDREN %s\n", si.si_pid == 0 ? "running" :
 			    "zombie");
 			break;
 		}
-		drv_step(drv_now() + 10000);
+		drv_step(fh_now() + 10000);
 	}
 	if (drv_pl->fini != NULL)
 		drv_pl->fini();
-	if (!TAILQ_EMPTY(&drv_timers) || !TAILQ_EMPTY(&drv_ios))
+	if (fh_leftovers() != 0)
 		drv_err("timers or fd watches leaked after conf_free");
 	dlclose(dl);
 	fflush(stdout);

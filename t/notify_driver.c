@@ -47,68 +47,29 @@
 #include <unistd.h>
 
 #include "fipd/plugin.h"
+#include "fakehost.h"
 
 #define DRV_MAX_VIPS	16
 #define DRV_MAX_KEYS	32
-#define DRV_MAX_IO	256
 
-struct fipd_host {
-	const char		*name;
-};
-
-struct fipd_timer {
-	TAILQ_ENTRY(fipd_timer)	 entry;
-	fipd_timer_cb		*cb;
-	void			*arg;
-	int			 armed;
-	uint64_t		 due;
-};
-
-struct fipd_io {
-	TAILQ_ENTRY(fipd_io)	 entry;
-	int			 fd;
-	fipd_io_cb		*cb;
-	void			*arg;
-	uint64_t		 id;
-};
-
-static TAILQ_HEAD(, fipd_timer)	 drv_timers =
-    TAILQ_HEAD_INITIALIZER(drv_timers);
-static TAILQ_HEAD(, fipd_io)	 drv_ios = TAILQ_HEAD_INITIALIZER(drv_ios);
-static uint64_t			 drv_io_seq;
-static uint64_t			 drv_t0;
 static const char		*drv_user;
 static struct fipd_host		 drv_host = { "action_notify" };
 
 static void	 usage(void) __attribute__((noreturn));
-static uint64_t	 drv_now(void);
-static void	 drv_log(struct fipd_host *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static struct fipd_timer *drv_timer_new(struct fipd_host *, fipd_timer_cb *,
-		    void *);
-static void	 drv_timer_arm(struct fipd_timer *, uint64_t);
-static void	 drv_timer_cancel(struct fipd_timer *);
-static void	 drv_timer_free(struct fipd_timer *);
-static struct fipd_io *drv_io_new(struct fipd_host *, int, fipd_io_cb *,
-		    void *);
-static void	 drv_io_free(struct fipd_io *);
-static uint64_t	 drv_now_us(struct fipd_host *);
-static void	 drv_count(struct fipd_host *, const char *, const char *);
 static const char *drv_global(struct fipd_host *, const char *);
-static void	 drv_run(uint64_t);
 
 static const struct fipd_host_api drv_api = {
 	.abi_version = FIPD_PLUGIN_ABI_VERSION,
-	.log = drv_log,
-	.timer_new = drv_timer_new,
-	.timer_arm = drv_timer_arm,
-	.timer_cancel = drv_timer_cancel,
-	.timer_free = drv_timer_free,
-	.io_new = drv_io_new,
+	.log = fh_log,
+	.timer_new = fh_timer_new,
+	.timer_arm = fh_timer_arm,
+	.timer_cancel = fh_timer_cancel,
+	.timer_free = fh_timer_free,
+	.io_new = fh_io_new,
 	.io_new_write = NULL,
-	.io_free = drv_io_free,
-	.now_us = drv_now_us,
-	.count = drv_count,
+	.io_free = fh_io_free,
+	.now_us = fh_now_us,
+	.count = fh_count,
 	.check_done = NULL,
 	.global = drv_global,
 };
@@ -124,111 +85,6 @@ usage(void)
 	exit(2);
 }
 
-static uint64_t
-drv_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
-}
-
-static void
-drv_log(struct fipd_host *h, int level, const char *fmt, ...)
-{
-	static const char *const names[] = {
-		"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO",
-		"DEBUG"
-	};
-	va_list		 ap;
-
-	(void)h;
-	fprintf(stderr, "%llu %s: ",
-	    (unsigned long long)((drv_now() - drv_t0) / 1000),
-	    level >= 0 && level <= 7 ? names[level] : "?");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static struct fipd_timer *
-drv_timer_new(struct fipd_host *h, fipd_timer_cb *cb, void *arg)
-{
-	struct fipd_timer *t;
-
-	(void)h;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return (NULL);
-	t->cb = cb;
-	t->arg = arg;
-	TAILQ_INSERT_TAIL(&drv_timers, t, entry);
-	return (t);
-}
-
-static void
-drv_timer_arm(struct fipd_timer *t, uint64_t delay_us)
-{
-	t->armed = 1;
-	t->due = drv_now() + delay_us;
-}
-
-static void
-drv_timer_cancel(struct fipd_timer *t)
-{
-	if (t != NULL)
-		t->armed = 0;
-}
-
-static void
-drv_timer_free(struct fipd_timer *t)
-{
-	if (t == NULL)
-		return;
-	TAILQ_REMOVE(&drv_timers, t, entry);
-	free(t);
-}
-
-static struct fipd_io *
-drv_io_new(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
-{
-	struct fipd_io	*io;
-
-	(void)h;
-	if ((io = calloc(1, sizeof(*io))) == NULL)
-		return (NULL);
-	io->fd = fd;
-	io->cb = cb;
-	io->arg = arg;
-	io->id = ++drv_io_seq;
-	TAILQ_INSERT_TAIL(&drv_ios, io, entry);
-	return (io);
-}
-
-static void
-drv_io_free(struct fipd_io *io)
-{
-	if (io == NULL)
-		return;
-	TAILQ_REMOVE(&drv_ios, io, entry);
-	free(io);
-}
-
-static uint64_t
-drv_now_us(struct fipd_host *h)
-{
-	(void)h;
-	return (drv_now());
-}
-
-static void
-drv_count(struct fipd_host *h, const char *instance, const char *counter)
-{
-	(void)h;
-	printf("COUNT %s %s\n", instance, counter);
-	fflush(stdout);
-}
-
 static const char *
 drv_global(struct fipd_host *h, const char *key)
 {
@@ -236,84 +92,6 @@ drv_global(struct fipd_host *h, const char *key)
 	if (strcmp(key, "script_user") == 0)
 		return (drv_user);
 	return (NULL);
-}
-
-/*
- * Run timers and fd watches for `us` microseconds.  Callbacks may free
- * watches and timers (their own or others), so after each callback the
- * scan starts over, and an fd callback only runs if its watch (by id)
- * still exists.
- */
-static void
-drv_run(uint64_t us)
-{
-	struct pollfd	 pfd[DRV_MAX_IO];
-	uint64_t	 ids[DRV_MAX_IO], end = drv_now() + us, now, next;
-	struct fipd_timer *t;
-	struct fipd_io	*io;
-	int		 n, i, tmo, fired;
-
-	for (;;) {
-		now = drv_now();
-		fired = 0;
-		TAILQ_FOREACH(t, &drv_timers, entry)
-			if (t->armed && t->due <= now) {
-				t->armed = 0;
-				t->cb(t->arg);
-				fired = 1;
-				break;
-			}
-		if (fired)
-			continue;
-		if (now >= end)
-			return;
-		next = end;
-		TAILQ_FOREACH(t, &drv_timers, entry)
-			if (t->armed && t->due < next)
-				next = t->due;
-		n = 0;
-		TAILQ_FOREACH(io, &drv_ios, entry) {
-			if (n == DRV_MAX_IO)
-				break;
-			pfd[n].fd = io->fd;
-			pfd[n].events = POLLIN;
-			pfd[n].revents = 0;
-			ids[n++] = io->id;
-		}
-		tmo = (int)((next - now + 999) / 1000);
-		if (poll(pfd, (nfds_t)n, tmo) == -1) {
-			if (errno == EINTR)
-				continue;
-			perror("poll");
-			exit(1);
-		}
-		for (i = 0; i < n; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			TAILQ_FOREACH(io, &drv_ios, entry)
-				if (io->id == ids[i])
-					break;
-			if (io != NULL)
-				io->cb(io->fd, io->arg);
-		}
-	}
-}
-
-static int
-drv_parse_vip(const char *s, struct fipd_addr *a)
-{
-	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, s, &a->u.v4) == 1) {
-		a->family = AF_INET;
-		a->prefixlen = 32;
-		return (0);
-	}
-	if (inet_pton(AF_INET6, s, &a->u.v6) == 1) {
-		a->family = AF_INET6;
-		a->prefixlen = 128;
-		return (0);
-	}
-	return (-1);
 }
 
 int
@@ -333,7 +111,7 @@ main(int argc, char *argv[])
 	uint64_t	 seq = 0;
 	sigset_t	 mask;
 
-	drv_t0 = drv_now();
+	fh_log_t0 = fh_now();
 	/*
 	 * Like the daemon: SIGPIPE ignored; and one signal blocked, so that
 	 * the tests see that children get default dispositions and an
@@ -384,7 +162,7 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			if (nvips == DRV_MAX_VIPS ||
-			    drv_parse_vip(optarg, &vips[nvips]) == -1)
+			    fh_parse_addr(optarg, &vips[nvips]) == -1)
 				usage();
 			nvips++;
 			break;
@@ -501,7 +279,7 @@ main(int argc, char *argv[])
 			}
 			attached = 1;
 		} else if (strcmp(c, "sleep") == 0 && i + 1 < (size_t)argc)
-			drv_run((uint64_t)(atof(argv[++i]) * 1e6));
+			fh_run(fh_now() + (uint64_t)(atof(argv[++i]) * 1e6));
 		else if (strcmp(c, "block") == 0 && i + 1 < (size_t)argc) {
 			struct timespec ts;
 			double s = atof(argv[++i]);
@@ -533,7 +311,7 @@ main(int argc, char *argv[])
 		pl->fini();
 	printf("FINI DONE\n");
 	fflush(stdout);
-	if (!TAILQ_EMPTY(&drv_timers) || !TAILQ_EMPTY(&drv_ios))
+	if (fh_leftovers() != 0)
 		fprintf(stderr, "LEAK: timers or fd watches left after fini\n");
 	dlclose(dl);
 	return (0);

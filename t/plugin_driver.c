@@ -42,31 +42,10 @@
 #include <unistd.h>
 
 #include "fipd/plugin.h"
+#include "fakehost.h"
 
 #define DRV_MAX_PLUGINS	8
 #define DRV_MAX_VIPS	64
-#define DRV_MAX_IO	64
-
-struct fipd_host {
-	const char		*name;
-};
-
-struct fipd_timer {
-	TAILQ_ENTRY(fipd_timer)	 entry;
-	fipd_timer_cb		*cb;
-	void			*arg;
-	int			 armed;
-	uint64_t		 due;
-};
-
-struct fipd_io {
-	TAILQ_ENTRY(fipd_io)	 entry;
-	int			 fd;
-	short			 events;
-	fipd_io_cb		*cb;
-	void			*arg;
-	uint64_t		 id;
-};
 
 struct drv_plugin {
 	void			*dl;
@@ -76,49 +55,25 @@ struct drv_plugin {
 	int			 attached;
 };
 
-static TAILQ_HEAD(, fipd_timer)	 drv_timers =
-    TAILQ_HEAD_INITIALIZER(drv_timers);
-static TAILQ_HEAD(, fipd_io)	 drv_ios = TAILQ_HEAD_INITIALIZER(drv_ios);
-static uint64_t			 drv_io_seq;
-
 static void	 usage(void) __attribute__((noreturn));
-static uint64_t	 drv_now(void);
-static void	 drv_log(struct fipd_host *, int, const char *, ...)
-		    __attribute__((format(printf, 3, 4)));
-static struct fipd_timer *drv_timer_new(struct fipd_host *, fipd_timer_cb *,
-		    void *);
-static void	 drv_timer_arm(struct fipd_timer *, uint64_t);
-static void	 drv_timer_cancel(struct fipd_timer *);
-static void	 drv_timer_free(struct fipd_timer *);
-static struct fipd_io *drv_io_add(int, short, fipd_io_cb *, void *);
-static struct fipd_io *drv_io_new(struct fipd_host *, int, fipd_io_cb *,
-		    void *);
-static struct fipd_io *drv_io_new_write(struct fipd_host *, int,
-		    fipd_io_cb *, void *);
-static void	 drv_io_free(struct fipd_io *);
-static uint64_t	 drv_now_us(struct fipd_host *);
-static void	 drv_count(struct fipd_host *, const char *, const char *);
 static void	 drv_check_done(struct fipd_probe *, enum fipd_check_result,
 		    const char *);
 static const char *drv_global(struct fipd_host *, const char *);
-static void	 drv_run(uint64_t);
-static void	 drv_block(double);
-static int	 drv_parse_vip(const char *, struct fipd_addr *);
 static int	 drv_capture(const char *, const char *);
 static void	 drv_print_frame(const uint8_t *, size_t);
 
 static const struct fipd_host_api drv_api = {
 	.abi_version = FIPD_PLUGIN_ABI_VERSION,
-	.log = drv_log,
-	.timer_new = drv_timer_new,
-	.timer_arm = drv_timer_arm,
-	.timer_cancel = drv_timer_cancel,
-	.timer_free = drv_timer_free,
-	.io_new = drv_io_new,
-	.io_new_write = drv_io_new_write,
-	.io_free = drv_io_free,
-	.now_us = drv_now_us,
-	.count = drv_count,
+	.log = fh_log,
+	.timer_new = fh_timer_new,
+	.timer_arm = fh_timer_arm,
+	.timer_cancel = fh_timer_cancel,
+	.timer_free = fh_timer_free,
+	.io_new = fh_io_new,
+	.io_new_write = fh_io_new_write,
+	.io_free = fh_io_free,
+	.now_us = fh_now_us,
+	.count = fh_count,
 	.check_done = drv_check_done,
 	.global = drv_global,
 };
@@ -132,123 +87,6 @@ usage(void)
 	    "-p plugin.so... command...\n"
 	    "       plugin_driver capture ifname seconds\n");
 	exit(2);
-}
-
-static uint64_t
-drv_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
-}
-
-static void
-drv_log(struct fipd_host *h, int level, const char *fmt, ...)
-{
-	static const char *const names[] = {
-		"EMERG", "ALERT", "CRIT", "ERR", "WARNING", "NOTICE", "INFO",
-		"DEBUG"
-	};
-	va_list		 ap;
-
-	fprintf(stderr, "%s: %s: ", h->name,
-	    level >= 0 && level <= 7 ? names[level] : "?");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static struct fipd_timer *
-drv_timer_new(struct fipd_host *h, fipd_timer_cb *cb, void *arg)
-{
-	struct fipd_timer *t;
-
-	(void)h;
-	if ((t = calloc(1, sizeof(*t))) == NULL)
-		return (NULL);
-	t->cb = cb;
-	t->arg = arg;
-	TAILQ_INSERT_TAIL(&drv_timers, t, entry);
-	return (t);
-}
-
-static void
-drv_timer_arm(struct fipd_timer *t, uint64_t delay_us)
-{
-	t->armed = 1;
-	t->due = drv_now() + delay_us;
-}
-
-static void
-drv_timer_cancel(struct fipd_timer *t)
-{
-	if (t != NULL)
-		t->armed = 0;
-}
-
-static void
-drv_timer_free(struct fipd_timer *t)
-{
-	if (t == NULL)
-		return;
-	TAILQ_REMOVE(&drv_timers, t, entry);
-	free(t);
-}
-
-static struct fipd_io *
-drv_io_add(int fd, short events, fipd_io_cb *cb, void *arg)
-{
-	struct fipd_io	*io;
-
-	if ((io = calloc(1, sizeof(*io))) == NULL)
-		return (NULL);
-	io->fd = fd;
-	io->events = events;
-	io->cb = cb;
-	io->arg = arg;
-	io->id = ++drv_io_seq;
-	TAILQ_INSERT_TAIL(&drv_ios, io, entry);
-	return (io);
-}
-
-static struct fipd_io *
-drv_io_new(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
-{
-	(void)h;
-	return (drv_io_add(fd, POLLIN, cb, arg));
-}
-
-static struct fipd_io *
-drv_io_new_write(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
-{
-	(void)h;
-	return (drv_io_add(fd, POLLOUT, cb, arg));
-}
-
-static void
-drv_io_free(struct fipd_io *io)
-{
-	if (io == NULL)
-		return;
-	TAILQ_REMOVE(&drv_ios, io, entry);
-	free(io);
-}
-
-static uint64_t
-drv_now_us(struct fipd_host *h)
-{
-	(void)h;
-	return (drv_now());
-}
-
-static void
-drv_count(struct fipd_host *h, const char *instance, const char *counter)
-{
-	(void)h;
-	printf("COUNT %s %s\n", instance, counter);
-	fflush(stdout);
 }
 
 static void
@@ -266,117 +104,6 @@ drv_global(struct fipd_host *h, const char *key)
 	(void)h;
 	(void)key;
 	return (NULL);
-}
-
-/*
- * Run timers and fd callbacks until `until` (monotonic, us).  Callbacks
- * may free any timer or watch, so nothing is held across a call: timers
- * are looked up afresh each time and fds by their id.
- */
-static void
-drv_run(uint64_t until)
-{
-	struct pollfd	 pfd[DRV_MAX_IO];
-	uint64_t	 ids[DRV_MAX_IO], now, next;
-	struct fipd_timer *t, *first;
-	struct fipd_io	*io;
-	int		 i, n, fired, timeout;
-
-	while ((now = drv_now()) < until) {
-		for (fired = 0; fired < 1000; fired++) {
-			first = NULL;
-			TAILQ_FOREACH(t, &drv_timers, entry) {
-				if (t->armed && t->due <= now &&
-				    (first == NULL || t->due < first->due))
-					first = t;
-			}
-			if (first == NULL)
-				break;
-			first->armed = 0;
-			first->cb(first->arg);
-		}
-
-		next = until;
-		TAILQ_FOREACH(t, &drv_timers, entry) {
-			if (t->armed && t->due < next)
-				next = t->due;
-		}
-		now = drv_now();
-		timeout = next > now ? (int)((next - now + 999) / 1000) : 0;
-
-		n = 0;
-		TAILQ_FOREACH(io, &drv_ios, entry) {
-			if (n == DRV_MAX_IO)
-				break;
-			pfd[n].fd = io->fd;
-			pfd[n].events = io->events;
-			pfd[n].revents = 0;
-			ids[n] = io->id;
-			n++;
-		}
-		if (poll(pfd, (nfds_t)n, timeout) == -1) {
-			if (errno == EINTR)
-				continue;
-			perror("poll");
-			exit(1);
-		}
-		for (i = 0; i < n; i++) {
-			if (pfd[i].revents == 0)
-				continue;
-			TAILQ_FOREACH(io, &drv_ios, entry) {
-				if (io->id == ids[i])
-					break;
-			}
-			if (io != NULL)
-				io->cb(io->fd, io->arg);
-		}
-	}
-}
-
-/* Stall without running the loop, as a busy daemon would. */
-static void
-drv_block(double secs)
-{
-	struct timespec	 ts;
-	uint64_t	 until, now;
-
-	until = drv_now() + (uint64_t)(secs * 1e6);
-	while ((now = drv_now()) < until) {
-		ts.tv_sec = (time_t)((until - now) / 1000000);
-		ts.tv_nsec = (long)((until - now) % 1000000) * 1000;
-		nanosleep(&ts, NULL);
-	}
-}
-
-static int
-drv_parse_vip(const char *s, struct fipd_addr *a)
-{
-	char		 buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	long		 plen;
-
-	if (strlen(s) >= sizeof(buf))
-		return (-1);
-	strcpy(buf, s);
-	memset(a, 0, sizeof(*a));
-	if ((slash = strchr(buf, '/')) != NULL)
-		*slash++ = '\0';
-	if (inet_pton(AF_INET, buf, &a->u.v4) == 1) {
-		a->family = AF_INET;
-		a->prefixlen = 32;
-	} else if (inet_pton(AF_INET6, buf, &a->u.v6) == 1) {
-		a->family = AF_INET6;
-		a->prefixlen = 128;
-	} else
-		return (-1);
-	if (slash != NULL) {
-		errno = 0;
-		plen = strtol(slash, &end, 10);
-		if (errno != 0 || *end != '\0' || end == slash || plen < 0 ||
-		    plen > a->prefixlen)
-			return (-1);
-		a->prefixlen = (uint8_t)plen;
-	}
-	return (0);
 }
 
 static void
@@ -466,10 +193,10 @@ drv_capture(const char *ifname, const char *secs)
 		perror("capture: packet socket");
 		return (1);
 	}
-	until = drv_now() + (uint64_t)(strtod(secs, NULL) * 1e6);
+	until = fh_now() + (uint64_t)(strtod(secs, NULL) * 1e6);
 	printf("READY\n");
 	fflush(stdout);
-	while ((now = drv_now()) < until) {
+	while ((now = fh_now()) < until) {
 		pfd.fd = fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, (int)((until - now) / 1000) + 1) <= 0)
@@ -544,7 +271,7 @@ main(int argc, char *argv[])
 			break;
 		case 'v':
 			if (vi.n_vips == DRV_MAX_VIPS ||
-			    drv_parse_vip(optarg, &vips[vi.n_vips]) == -1) {
+			    fh_parse_addr(optarg, &vips[vi.n_vips]) == -1) {
 				fprintf(stderr, "bad VIP %s\n", optarg);
 				return (2);
 			}
@@ -600,7 +327,7 @@ main(int argc, char *argv[])
 			if (argc < 2)
 				usage();
 			secs = strtod(argv[1], NULL);
-			drv_run(drv_now() + (uint64_t)(secs * 1e6));
+			fh_run(fh_now() + (uint64_t)(secs * 1e6));
 			argc--;
 			argv++;
 			continue;
@@ -610,7 +337,7 @@ main(int argc, char *argv[])
 				usage();
 			printf("BLOCKING\n");
 			fflush(stdout);
-			drv_block(strtod(argv[1], NULL));
+			fh_block(strtod(argv[1], NULL));
 			argc--;
 			argv++;
 			continue;
@@ -686,7 +413,7 @@ main(int argc, char *argv[])
 	}
 	for (i = np; i > 0; i--)
 		dlclose(plugins[i - 1].dl);
-	if (!TAILQ_EMPTY(&drv_timers) || !TAILQ_EMPTY(&drv_ios)) {
+	if (fh_leftovers() != 0) {
 		fprintf(stderr, "plugin_driver: timers or fd watches leaked "
 		    "after detach\n");
 		rc = 1;
