@@ -743,6 +743,8 @@ apply_ikey(struct loader *ld, struct cfg_instance *ci, enum ikey k,
 			ci->family = a.family;
 			il->vip_family_line = r->line;
 		}
+		ci->vips = xrealloc(ci->vips, (ci->n_vips + 1) *
+		    sizeof(*ci->vips));
 		ci->vips[ci->n_vips++] = a;
 		break;
 	case IK_SRC:
@@ -761,8 +763,11 @@ apply_ikey(struct loader *ld, struct cfg_instance *ci, enum ikey k,
 		else if (ci->n_peers == CFG_MAX_PEERS)
 			cfg_err(ld, r->line, "unicast_peer: at most %d",
 			    CFG_MAX_PEERS);
-		else
+		else {
+			ci->peers = xrealloc(ci->peers, (ci->n_peers + 1) *
+			    sizeof(*ci->peers));
 			ci->peers[ci->n_peers++] = a;
+		}
 		break;
 	case IK_PREEMPT:
 		if (parse_bool(v, &b) == -1)
@@ -785,8 +790,11 @@ apply_ikey(struct loader *ld, struct cfg_instance *ci, enum ikey k,
 		else if (ci->n_track_check == CFG_MAX_TRACK)
 			cfg_err(ld, r->line, "track_check: at most %d",
 			    CFG_MAX_TRACK);
-		else
+		else {
+			ci->track_check = xrealloc(ci->track_check,
+			    (ci->n_track_check + 1) * sizeof(*ci->track_check));
 			strcpy(ci->track_check[ci->n_track_check++], v);
+		}
 		break;
 	case IK_TRACK_IF:
 		if (!valid_name(v, IF_NAMESIZE) || strchr(v, '/'))
@@ -795,8 +803,11 @@ apply_ikey(struct loader *ld, struct cfg_instance *ci, enum ikey k,
 		else if (ci->n_track_if == CFG_MAX_TRACK)
 			cfg_err(ld, r->line, "track_interface: at most %d",
 			    CFG_MAX_TRACK);
-		else
+		else {
+			ci->track_if = xrealloc(ci->track_if,
+			    (ci->n_track_if + 1) * sizeof(*ci->track_if));
 			strcpy(ci->track_if[ci->n_track_if++], v);
+		}
 		break;
 	case IK_GARP_REPEAT:
 		if (parse_uint(v, 0, 100, &u) == -1)
@@ -1165,6 +1176,10 @@ cfg_instance_free(struct cfg_instance *ci)
 {
 	plugconfs_free(&ci->plugconfs);
 	free(ci->signature);
+	free(ci->vips);
+	free(ci->peers);
+	free(ci->track_check);
+	free(ci->track_if);
 	free(ci);
 }
 

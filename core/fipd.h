@@ -108,17 +108,17 @@ struct cfg_instance {
 	unsigned int advert_int_cs;	/* v3: 1-4095; v2: 100-25500 by 100 */
 	char auth_pass[VPKT_AUTH_LEN + 1]; /* v2 PASS; "" = none */
 	int family;			/* of the VIPs */
-	struct fipd_addr vips[CFG_MAX_VIPS];
+	struct fipd_addr *vips;		/* n_vips (<= CFG_MAX_VIPS), owned */
 	size_t n_vips;
 	struct fipd_addr src;		/* unicast_src_ip */
 	int src_set;
-	struct fipd_addr peers[CFG_MAX_PEERS];
+	struct fipd_addr *peers;	/* n_peers (<= CFG_MAX_PEERS), owned */
 	size_t n_peers;			/* 0 = multicast */
 	int preempt;			/* default yes */
 	unsigned int preempt_delay_cs;
-	char track_check[CFG_MAX_TRACK][FIPD_NAME_MAX];
+	char (*track_check)[FIPD_NAME_MAX];	/* n_track_check, owned */
 	size_t n_track_check;
-	char track_if[CFG_MAX_TRACK][IF_NAMESIZE];
+	char (*track_if)[IF_NAMESIZE];	/* n_track_if, owned */
 	size_t n_track_if;
 	unsigned int garp_repeat;	/* default 3 */
 	unsigned int garp_refresh_cs;	/* default 0 = off */

@@ -96,12 +96,17 @@ A(const char *s)
 }
 
 static struct cfg_instance CI;
+static struct fipd_addr CI_vips[4], CI_peers[4];	/* CI's arrays */
 static uint8_t vipbytes[4];
 
 static void
 base_cfg(int version, int prio)
 {
 	memset(&CI, 0, sizeof(CI));
+	memset(CI_vips, 0, sizeof(CI_vips));
+	memset(CI_peers, 0, sizeof(CI_peers));
+	CI.vips = CI_vips;
+	CI.peers = CI_peers;
 	TAILQ_INIT(&CI.plugconfs);
 	strcpy(CI.name, "VI_1");
 	strcpy(CI.ifname, "eth0");
