@@ -34,8 +34,10 @@ done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/fipd-pc.XXXXXX") || exit 99
 BGPIDS=
 FAILS=0
+NETNS=
 
 cleanup() {
+	[ -n "$NETNS" ] && ip netns del "$NETNS" 2>/dev/null
 	for p in $BGPIDS; do
 		kill "$p" 2>/dev/null
 	done
@@ -427,7 +429,7 @@ else
 fi
 if getent ahosts localhost 2>/dev/null | head -n 1 | grep -q '^127\.0\.0\.1 '; then
 	drv h_name "$HTTP_SO" url=http://localhost:$MAIN/ok
-	expect h_name '^RESULT up status 200 ' "http: host name resolved at configuration"
+	expect h_name '^RESULT up status 200 ' "http: host name resolved when probing"
 fi
 
 # Configuration errors.
@@ -443,8 +445,28 @@ drv hc5 "$HTTP_SO" url=$U/ expect_status=2xx
 expect_conf hc5 '^CONFKEY expect_status error' "http conf: bad expect_status"
 drv hc6 "$HTTP_SO" url=$U/ connect_timeout=0.001
 expect_conf hc6 '^CONFKEY connect_timeout error' "http conf: bad connect_timeout"
-drv hc7 "$HTTP_SO" url=http://no-such-host.invalid/
-expect_conf hc7 '^CONFKEY url error: .*cannot resolve no-such-host.invalid' "http conf: unresolvable host"
+drv hc7 "$HTTP_SO" "url=http://bad host/"
+expect_conf hc7 '^CONFKEY url error' "http conf: a host that is neither an address nor a name"
+# A name that does not resolve is accepted (names resolve when probing,
+# in the background) and the probe is DOWN with the resolver's reason.
+# Run in a private network namespace with only lo, so that the lookup
+# cannot send a DNS query anywhere.
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1 &&
+    ip netns add "fipd-pc$$" 2>/dev/null; then
+	NETNS=fipd-pc$$
+	ip -n "$NETNS" link set lo up
+	for so in "$HTTP_SO:url=http://no-such-host.invalid/" "$TCP_SO:connect=no-such-host.invalid:80"; do
+		name=unres_$(basename "${so%%:*}" .so)
+		timeout 20 ip netns exec "$NETNS" "$DRIVER" "${so%%:*}" "${so#*:}" \
+			>"$TMP/$name.out" 2>"$TMP/$name.err"
+		DRVRC=$?
+		expect "$name" '^RESULT down cannot resolve no-such-host\.invalid' "$(basename "${so%%:*}" .so): unresolvable name is DOWN when probing"
+	done
+	ip netns del "$NETNS"
+	NETNS=
+else
+	echo "# not root: the unresolvable-name probes are not run"
+fi
 drv hc8 "$HTTP_SO" url=$U/ method=HEAD expect_body=x
 expect_conf hc8 '^CONFCHECK error: expect_body needs method GET' "http conf: expect_body with HEAD"
 drv hc9 "$HTTP_SO" url=$U/ url=$U/

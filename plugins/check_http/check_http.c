@@ -1,9 +1,10 @@
 /*
  * check_http: HTTP/1.1 health check, `type = http` (the nginx check).
  *
- *   url = http://HOST[:PORT][/PATH]	required; HOST a name (resolved
- *					once, at configuration time), an
- *					IPv4 or an [IPv6] literal
+ *   url = http://HOST[:PORT][/PATH]	required; HOST an IPv4 or an
+ *					[IPv6] literal, or a name (resolved
+ *					in the background when probing,
+ *					again after a minute; see chk.h)
  *   method = GET | HEAD		default GET
  *   expect_status = 200,204 | 200-299	default 200; repeatable
  *   expect_body = TEXT			in the first 64 KiB of the body
@@ -66,8 +67,7 @@ struct hc_conf {
 	struct fipd_host	*h;
 	char			*url;		/* as configured, for logs */
 	struct chk_url		 u;
-	struct sockaddr_storage	 addr;
-	socklen_t		 addrlen;
+	struct chk_target	 tgt;
 	int			 head;		/* method HEAD */
 	struct chk_status	 status;
 	char			*expect_body;
@@ -131,6 +131,8 @@ static int	 hc_io_error(struct hc_probe *, int, const char *);
 static int	 hc_evaluate(struct hc_probe *);
 static int	 hc_finish(struct hc_probe *, enum fipd_check_result,
 		    const char *, int);
+static void	 hc_resolved_cb(void *, int, const char *);
+static void	 hc_fini(void);
 
 static struct fipd_host			*hc_host;
 static const struct fipd_host_api	*hc_api;
@@ -150,6 +152,7 @@ FIPD_PLUGIN(
 	.kind = FIPD_PLUGIN_CHECK,
 	.type = "http",
 	.init = hc_init,
+	.fini = hc_fini,
 	.check = &hc_ops,
 );
 
@@ -161,6 +164,13 @@ hc_init(struct fipd_host *h, const struct fipd_host_api *api)
 	hc_host = h;
 	hc_api = api;
 	return (0);
+}
+
+/* Abandoned lookups still written to by the C library: wait for them. */
+static void
+hc_fini(void)
+{
+	chk_target_shutdown(2000000);
 }
 
 static struct hc_conf *
@@ -182,8 +192,8 @@ hc_set_url(struct hc_conf *c, const char *value, char *err, size_t errlen)
 
 	if (chk_url_parse(value, &c->u, err, errlen) == -1)
 		return (-1);
-	if (chk_resolve(c->u.host, c->u.port, &c->addr, &c->addrlen, e,
-	    sizeof(e)) == -1) {
+	if (chk_target_init(&c->tgt, c->u.host, c->u.port, e, sizeof(e)) ==
+	    -1) {
 		snprintf(err, errlen, "url: %s", e);
 		return (-1);
 	}
@@ -322,8 +332,8 @@ hc_conf_check(struct fipd_host *h, void *conf, char *err, size_t errlen)
 	}
 	c->reqlen = (size_t)n;
 	c->h = h;
-	HC_LOG(FIPD_LOG_DEBUG, "%s: probing %s", c->url,
-	    chk_addr_str(&c->addr, a, sizeof(a)));
+	HC_LOG(FIPD_LOG_DEBUG, "%s: probing %s", c->url, c->tgt.literal ?
+	    chk_addr_str(&c->tgt.addr, a, sizeof(a)) : c->tgt.host);
 	return (0);
 }
 
@@ -337,6 +347,7 @@ hc_conf_free(void *conf)
 	if (c->probe != NULL)
 		hc_probe_free(c->probe);
 	hc_ka_close(c);
+	chk_target_fini(&c->tgt);
 	free(c->url);
 	free(c->expect_body);
 	free(c->host_hdr);
@@ -452,6 +463,7 @@ hc_probe_free(struct hc_probe *pr)
 		hc_api->timer_free(pr->t_connect);
 	if (pr->fd != -1)
 		close(pr->fd);
+	chk_target_forget(&pr->conf->tgt);
 	if (pr->conf->probe == pr)
 		pr->conf->probe = NULL;
 	free(pr->body);
@@ -466,7 +478,13 @@ hc_connect(struct hc_probe *pr)
 	int		 rc;
 
 	pr->phase = HC_CONNECTING;
-	rc = chk_connect(&c->addr, c->addrlen, &pr->fd);
+	switch (chk_target_get(&c->tgt, c->h, hc_api, hc_resolved_cb, pr)) {
+	case 0:
+		return (0);	/* hc_resolved_cb() goes on */
+	case -1:
+		return (hc_finish(pr, FIPD_CHECK_DOWN, c->tgt.err, 0));
+	}
+	rc = chk_connect(&c->tgt.addr, c->tgt.addrlen, &pr->fd);
 	if (rc == -1) {
 		pr->fd = -1;
 		return (hc_io_error(pr, errno, "connect"));
@@ -486,6 +504,17 @@ hc_connect(struct hc_probe *pr)
 		    (uint64_t)c->connect_timeout_cs * HC_CS_US);
 	}
 	return (0);
+}
+
+static void
+hc_resolved_cb(void *arg, int ok, const char *err)
+{
+	struct hc_probe	*pr = arg;
+
+	if (ok)
+		(void)hc_connect(pr);
+	else
+		(void)hc_finish(pr, FIPD_CHECK_DOWN, err, 0);
 }
 
 static void

@@ -1,9 +1,9 @@
 /*
  * check_tcp: TCP connect health check, `type = tcp`.
  *
- *   connect = HOST:PORT	required; HOST a name (resolved once, at
- *				configuration time), an IPv4 or an [IPv6]
- *				literal
+ *   connect = HOST:PORT	required; HOST an IPv4 or an [IPv6] literal,
+ *				or a name (resolved in the background when
+ *				probing, again after a minute; see chk.h)
  *
  * UP as soon as a non-blocking connect completes (the connection is then
  * closed); DOWN with the kernel's reason ("connection refused", "no route
@@ -29,8 +29,7 @@ struct tc_probe;
 struct tc_conf {
 	struct fipd_host	*h;
 	char			*target;	/* as configured, for logs */
-	struct sockaddr_storage	 addr;
-	socklen_t		 addrlen;
+	struct chk_target	 tgt;
 	struct fipd_probe	*p;
 	struct tc_probe		*probe;		/* in flight, or NULL */
 };
@@ -52,7 +51,10 @@ static void	 tc_cancel(void *);
 
 static void	 tc_probe_free(struct tc_probe *);
 static void	 tc_connect_cb(int, void *);
-static void	 tc_finish(struct tc_probe *, int);
+static void	 tc_resolved_cb(void *, int, const char *);
+static void	 tc_connect(struct tc_probe *);
+static void	 tc_finish(struct tc_probe *, int, const char *);
+static void	 tc_fini(void);
 
 static struct fipd_host			*tc_host;
 static const struct fipd_host_api	*tc_api;
@@ -72,6 +74,7 @@ FIPD_PLUGIN(
 	.kind = FIPD_PLUGIN_CHECK,
 	.type = "tcp",
 	.init = tc_init,
+	.fini = tc_fini,
 	.check = &tc_ops,
 );
 
@@ -112,8 +115,7 @@ tc_conf_key(struct fipd_host *h, void **confp, const char *key,
 		snprintf(err, errlen, "connect %s", e);
 		return (-1);
 	}
-	if (chk_resolve(host, port, &c->addr, &c->addrlen, e, sizeof(e)) ==
-	    -1) {
+	if (chk_target_init(&c->tgt, host, port, e, sizeof(e)) == -1) {
 		snprintf(err, errlen, "connect %s: %s", value, e);
 		return (-1);
 	}
@@ -135,8 +137,8 @@ tc_conf_check(struct fipd_host *h, void *conf, char *err, size_t errlen)
 		return (-1);
 	}
 	c->h = h;
-	TC_LOG(FIPD_LOG_DEBUG, "%s: probing %s", c->target,
-	    chk_addr_str(&c->addr, a, sizeof(a)));
+	TC_LOG(FIPD_LOG_DEBUG, "%s: probing %s", c->target, c->tgt.literal ?
+	    chk_addr_str(&c->tgt.addr, a, sizeof(a)) : c->tgt.host);
 	return (0);
 }
 
@@ -149,6 +151,7 @@ tc_conf_free(void *conf)
 		return;
 	if (c->probe != NULL)
 		tc_probe_free(c->probe);
+	chk_target_fini(&c->tgt);
 	free(c->target);
 	free(c);
 }
@@ -158,7 +161,6 @@ tc_start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
 {
 	struct tc_conf	*c = conf;
 	struct tc_probe	*pr;
-	int		 rc;
 
 	*pctx = NULL;
 	c->p = p;
@@ -175,23 +177,50 @@ tc_start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
 	pr->fd = -1;
 	c->probe = pr;
 
-	rc = chk_connect(&c->addr, c->addrlen, &pr->fd);
+	switch (chk_target_get(&c->tgt, c->h, tc_api, tc_resolved_cb, pr)) {
+	case 1:
+		tc_connect(pr);
+		break;
+	case -1:
+		tc_finish(pr, 0, c->tgt.err);
+		break;
+	}
+	/* Still in flight unless tc_finish() freed it (and reported). */
+	if (c->probe == pr)
+		*pctx = pr;
+	return (0);
+}
+
+static void
+tc_resolved_cb(void *arg, int ok, const char *err)
+{
+	struct tc_probe	*pr = arg;
+
+	if (ok)
+		tc_connect(pr);
+	else
+		tc_finish(pr, 0, err);
+}
+
+static void
+tc_connect(struct tc_probe *pr)
+{
+	struct tc_conf	*c = pr->conf;
+	int		 rc;
+
+	rc = chk_connect(&c->tgt.addr, c->tgt.addrlen, &pr->fd);
 	if (rc == -1) {
 		pr->fd = -1;
-		tc_finish(pr, errno);
-		return (0);
+		tc_finish(pr, errno, NULL);
+		return;
 	}
 	if (rc == 0) {
-		tc_finish(pr, 0);
-		return (0);
+		tc_finish(pr, 0, NULL);
+		return;
 	}
 	if ((pr->io = tc_api->io_new_write(c->h, pr->fd, tc_connect_cb,
-	    pr)) == NULL) {
-		tc_probe_free(pr);
-		return (-1);
-	}
-	*pctx = pr;
-	return (0);
+	    pr)) == NULL)
+		tc_finish(pr, 0, "cannot watch socket");
 }
 
 static void
@@ -208,6 +237,7 @@ tc_probe_free(struct tc_probe *pr)
 		tc_api->io_free(pr->io);
 	if (pr->fd != -1)
 		close(pr->fd);
+	chk_target_forget(&pr->conf->tgt);
 	if (pr->conf->probe == pr)
 		pr->conf->probe = NULL;
 	free(pr);
@@ -216,19 +246,34 @@ tc_probe_free(struct tc_probe *pr)
 static void
 tc_connect_cb(int fd, void *arg)
 {
-	tc_finish(arg, chk_connect_result(fd));
+	tc_finish(arg, chk_connect_result(fd), NULL);
 }
 
-/* Free the probe, then report: the core may start another from there. */
+/*
+ * Free the probe, then report: the core may start another from there.
+ * fail: a reason that is not an errno (name resolution), or NULL.
+ */
 static void
-tc_finish(struct tc_probe *pr, int e)
+tc_finish(struct tc_probe *pr, int e, const char *fail)
 {
 	struct fipd_probe *p = pr->conf->p;
-	char		 buf[96];
+	char		 buf[CHK_HOST_MAX + 128];
 	const char	*why;
+	int		 up = e == 0 && fail == NULL;
 
-	why = e == 0 ? "connected" : chk_errno_reason(e, "connect", buf,
-	    sizeof(buf));
+	if (fail != NULL) {
+		snprintf(buf, sizeof(buf), "%s", fail);
+		why = buf;
+	} else
+		why = e == 0 ? "connected" : chk_errno_reason(e, "connect",
+		    buf, sizeof(buf));
 	tc_probe_free(pr);
-	tc_api->check_done(p, e == 0 ? FIPD_CHECK_UP : FIPD_CHECK_DOWN, why);
+	tc_api->check_done(p, up ? FIPD_CHECK_UP : FIPD_CHECK_DOWN, why);
+}
+
+/* Abandoned lookups still written to by the C library: wait for them. */
+static void
+tc_fini(void)
+{
+	chk_target_shutdown(2000000);
 }

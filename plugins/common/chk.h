@@ -120,17 +120,70 @@ int	chk_seconds_parse(const char *s, unsigned int min_cs,
  */
 
 /*
- * Resolve host (name or literal) and set port: the first address
- * getaddrinfo() gives for a TCP stream socket.  May block: for
- * configuration time only.
- *   host, port: what to resolve
- *   ss, sslen: receive the address
- *   err, errlen: message on failure
+ * Where a check connects.  An address literal is converted at once and
+ * never touches the resolver.  A name is resolved when a probe needs it,
+ * in the background (getaddrinfo_a), so that neither the configuration
+ * load (a reload runs on the daemon's loop) nor the loop waits for DNS:
+ * the first probe waits for the answer through its callback (the core's
+ * timeout bounds it), later ones use the last answer and refresh it in
+ * the background once it is older than CHK_RESOLVE_TTL_US.
+ */
+#define CHK_RESOLVE_TTL_US	60000000ULL
+/*
+ * After a failed lookup, probes report it at once (DOWN, "cannot resolve
+ * NAME: ...") instead of waiting, and the next lookup starts no sooner
+ * than this later.
+ */
+#define CHK_RESOLVE_RETRY_US	5000000ULL
+
+struct chk_gai;
+struct fipd_host;
+struct fipd_host_api;
+struct fipd_timer;
+
+/* Called once the name resolved (ok 1) or failed (ok 0, err set). */
+typedef void chk_target_cb(void *arg, int ok, const char *err);
+
+struct chk_target {
+	char		 host[CHK_HOST_MAX];
+	uint16_t	 port;
+	int		 literal;	/* host is an address literal */
+	struct sockaddr_storage addr;
+	socklen_t	 addrlen;	/* 0: no address yet */
+	uint64_t	 resolved_at;	/* of addr (monotonic us) */
+	uint64_t	 failed_at;	/* of the last lookup, 0: it worked */
+	char		 err[CHK_HOST_MAX + 128]; /* the last failure */
+	struct chk_gai	*gai;		/* a lookup in flight */
+	unsigned int	 poll_us;
+	struct fipd_timer *t_poll;
+	struct fipd_host *h;
+	const struct fipd_host_api *api;
+	chk_target_cb	*cb;		/* a probe waits for the lookup */
+	void		*cb_arg;
+};
+
+/*
+ * Set a target from host and port (checks the name's syntax only).
  * Returns: 0, or -1 with err filled.
  */
-int	chk_resolve(const char *host, uint16_t port,
-	    struct sockaddr_storage *ss, socklen_t *sslen, char *err,
-	    size_t errlen);
+int	chk_target_init(struct chk_target *, const char *host,
+	    uint16_t port, char *err, size_t errlen);
+/*
+ * The address to connect to.  Returns 1 (t->addr is ready), 0 (a lookup
+ * runs: cb(arg, ...) follows, from the loop), or -1 (no address: t->err;
+ * the last lookup failed, another one may run in the background).
+ */
+int	chk_target_get(struct chk_target *, struct fipd_host *,
+	    const struct fipd_host_api *, chk_target_cb *cb, void *arg);
+/* The waiting probe went away: no callback (the lookup goes on). */
+void	chk_target_forget(struct chk_target *);
+/* Release the target (a lookup in flight is cancelled or abandoned). */
+void	chk_target_fini(struct chk_target *);
+/*
+ * Plugin unload: wait (at most max_us) for abandoned lookups, which the
+ * C library still writes to, and free them.
+ */
+void	chk_target_shutdown(uint64_t max_us);
 
 /*
  * Format an address as "192.0.2.1:80" or "[2001:db8::1]:80".

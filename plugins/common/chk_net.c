@@ -1,6 +1,7 @@
 /*
- * Socket helpers of the check plugins: resolution at configuration time,
- * non-blocking connect, error reasons.  See chk.h.
+ * Socket helpers of the check plugins: targets (address literals at
+ * once, names in the background), non-blocking connect, error reasons.
+ * See chk.h.
  */
 #include "config.h"
 
@@ -10,44 +11,269 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <sys/queue.h>
+
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "fipd/plugin.h"
 #include "chk.h"
 
+/* One getaddrinfo_a() request; the C library writes to it until done. */
+struct chk_gai {
+	struct gaicb		 cb;
+	struct addrinfo		 hints;
+	char			 host[CHK_HOST_MAX];
+	char			 serv[8];
+	LIST_ENTRY(chk_gai)	 entry;		/* on chk_orphans */
+};
+
+/* Lookups whose target went away while the C library still ran them. */
+static LIST_HEAD(, chk_gai) chk_orphans = LIST_HEAD_INITIALIZER(chk_orphans);
+
+#define CHK_POLL_FIRST_US	1000
+#define CHK_POLL_MAX_US		50000
+
+static void	chk_target_poll_cb(void *);
+
+static uint64_t
+chk_mono_us(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000);
+}
+
+static void
+chk_gai_free(struct chk_gai *g)
+{
+	if (g->cb.ar_result != NULL)
+		freeaddrinfo(g->cb.ar_result);
+	free(g);
+}
+
+static void
+chk_orphans_sweep(void)
+{
+	struct chk_gai	*g, *next;
+
+	for (g = LIST_FIRST(&chk_orphans); g != NULL; g = next) {
+		next = LIST_NEXT(g, entry);
+		if (gai_error(&g->cb) != EAI_INPROGRESS) {
+			LIST_REMOVE(g, entry);
+			chk_gai_free(g);
+		}
+	}
+}
+
+/* Cancel a lookup, or leave it to finish on chk_orphans. */
+static void
+chk_gai_drop(struct chk_gai *g)
+{
+	if (gai_cancel(&g->cb) == EAI_NOTCANCELED)
+		LIST_INSERT_HEAD(&chk_orphans, g, entry);
+	else
+		chk_gai_free(g);
+}
+
 int
-chk_resolve(const char *host, uint16_t port, struct sockaddr_storage *ss,
-    socklen_t *sslen, char *err, size_t errlen)
+chk_target_init(struct chk_target *t, const char *host, uint16_t port,
+    char *err, size_t errlen)
 {
 	struct addrinfo	 hints, *res;
 	char		 serv[8];
-	int		 rc;
+	const char	*c;
 
+	memset(t, 0, sizeof(*t));
+	if (host[0] == '\0' || strlen(host) >= sizeof(t->host)) {
+		snprintf(err, errlen, "bad host '%s'", host);
+		return (-1);
+	}
+	snprintf(t->host, sizeof(t->host), "%s", host);
+	t->port = port;
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
 	snprintf(serv, sizeof(serv), "%u", (unsigned int)port);
-	if ((rc = getaddrinfo(host, serv, &hints, &res)) != 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", host,
-		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
-		return (-1);
-	}
-	if (res == NULL || res->ai_addrlen > sizeof(*ss)) {
-		snprintf(err, errlen, "cannot resolve %s: no usable address",
-		    host);
+	if (getaddrinfo(host, serv, &hints, &res) == 0) {
+		if (res != NULL && res->ai_addrlen <= sizeof(t->addr)) {
+			memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+			t->addrlen = res->ai_addrlen;
+			t->literal = 1;
+		}
 		if (res != NULL)
 			freeaddrinfo(res);
+		if (t->literal)
+			return (0);
+	}
+	/* A name: letters, digits, '-', '_' and '.' (RFC 1123, loosely). */
+	for (c = host; *c != '\0'; c++) {
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
+		    *c == '.')) {
+			snprintf(err, errlen, "'%s' is neither an address nor "
+			    "a host name", host);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Start a lookup.  Returns: 0, or -1 with t->err set. */
+static int
+chk_target_lookup(struct chk_target *t)
+{
+	struct chk_gai	*g;
+	struct gaicb	*list[1];
+	int		 rc;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL) {
+		snprintf(t->err, sizeof(t->err), "cannot resolve %s: out of "
+		    "memory", t->host);
 		return (-1);
 	}
-	memset(ss, 0, sizeof(*ss));
-	memcpy(ss, res->ai_addr, res->ai_addrlen);
-	*sslen = res->ai_addrlen;
-	freeaddrinfo(res);
+	snprintf(g->host, sizeof(g->host), "%s", t->host);
+	snprintf(g->serv, sizeof(g->serv), "%u", (unsigned int)t->port);
+	g->hints.ai_family = AF_UNSPEC;
+	g->hints.ai_socktype = SOCK_STREAM;
+	g->hints.ai_flags = AI_NUMERICSERV;
+	g->cb.ar_name = g->host;
+	g->cb.ar_service = g->serv;
+	g->cb.ar_request = &g->hints;
+	list[0] = &g->cb;
+	if ((rc = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+		snprintf(t->err, sizeof(t->err), "cannot resolve %s: %s",
+		    t->host, rc == EAI_SYSTEM ? strerror(errno) :
+		    gai_strerror(rc));
+		free(g);
+		return (-1);
+	}
+	if (t->t_poll == NULL &&
+	    (t->t_poll = t->api->timer_new(t->h, chk_target_poll_cb, t)) ==
+	    NULL) {
+		chk_gai_drop(g);
+		snprintf(t->err, sizeof(t->err), "cannot resolve %s: no "
+		    "timer", t->host);
+		return (-1);
+	}
+	t->gai = g;
+	t->poll_us = CHK_POLL_FIRST_US;
+	t->api->timer_arm(t->t_poll, t->poll_us);
 	return (0);
+}
+
+/* Is the lookup done?  Takes its answer, tells a waiting probe. */
+static void
+chk_target_poll_cb(void *arg)
+{
+	struct chk_target *t = arg;
+	struct chk_gai	*g = t->gai;
+	struct addrinfo	*res;
+	chk_target_cb	*cb;
+	int		 rc, ok = 0;
+
+	if (g == NULL)
+		return;
+	if ((rc = gai_error(&g->cb)) == EAI_INPROGRESS) {
+		if (t->poll_us < CHK_POLL_MAX_US)
+			t->poll_us *= 2;
+		t->api->timer_arm(t->t_poll, t->poll_us);
+		return;
+	}
+	t->gai = NULL;
+	res = g->cb.ar_result;
+	if (rc != 0)
+		snprintf(t->err, sizeof(t->err), "cannot resolve %s: %s",
+		    t->host, rc == EAI_SYSTEM ? strerror(errno) :
+		    gai_strerror(rc));
+	else if (res == NULL || res->ai_addrlen > sizeof(t->addr))
+		snprintf(t->err, sizeof(t->err), "cannot resolve %s: no "
+		    "usable address", t->host);
+	else {
+		memset(&t->addr, 0, sizeof(t->addr));
+		memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+		t->addrlen = res->ai_addrlen;
+		t->resolved_at = chk_mono_us();
+		ok = 1;
+	}
+	chk_gai_free(g);
+	t->failed_at = ok ? 0 : chk_mono_us();
+	/* A failed refresh keeps the last good address. */
+	if (!ok && t->addrlen > 0)
+		ok = 1;
+	if ((cb = t->cb) != NULL) {
+		t->cb = NULL;
+		cb(t->cb_arg, ok, t->err);
+	}
+}
+
+int
+chk_target_get(struct chk_target *t, struct fipd_host *h,
+    const struct fipd_host_api *api, chk_target_cb *cb, void *arg)
+{
+	uint64_t	 now;
+
+	if (t->literal)
+		return (1);
+	t->h = h;
+	t->api = api;
+	chk_orphans_sweep();
+	now = chk_mono_us();
+	if (t->gai == NULL &&
+	    (t->addrlen == 0 || now - t->resolved_at >= CHK_RESOLVE_TTL_US) &&
+	    (t->failed_at == 0 || now - t->failed_at >= CHK_RESOLVE_RETRY_US) &&
+	    chk_target_lookup(t) == -1)
+		t->failed_at = now;
+	if (t->addrlen > 0)
+		return (1);	/* the last answer; a refresh may run */
+	if (t->failed_at != 0)
+		return (-1);	/* t->err; a retry may run */
+	t->cb = cb;
+	t->cb_arg = arg;
+	return (0);
+}
+
+void
+chk_target_forget(struct chk_target *t)
+{
+	t->cb = NULL;
+	t->cb_arg = NULL;
+}
+
+void
+chk_target_fini(struct chk_target *t)
+{
+	if (t->gai != NULL) {
+		chk_gai_drop(t->gai);
+		t->gai = NULL;
+	}
+	if (t->t_poll != NULL) {
+		t->api->timer_free(t->t_poll);
+		t->t_poll = NULL;
+	}
+	t->cb = NULL;
+}
+
+void
+chk_target_shutdown(uint64_t max_us)
+{
+	struct timespec	 ts;
+	uint64_t	 end = chk_mono_us() + max_us;
+
+	chk_orphans_sweep();
+	while (!LIST_EMPTY(&chk_orphans) && chk_mono_us() < end) {
+		ts.tv_sec = 0;
+		ts.tv_nsec = 10 * 1000 * 1000;
+		nanosleep(&ts, NULL);
+		chk_orphans_sweep();
+	}
 }
 
 char *
