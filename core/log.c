@@ -4,7 +4,8 @@
  *
  * Two cases where syslog is left out: stderr already goes to the systemd
  * journal (systemd sets JOURNAL_STREAM to its device:inode), where syslog
- * would write every line a second time; and no syslog socket at all (a
+ * would write every line a second time (lines then start with the
+ * "<PRIORITY>" prefix journald reads, instead of a time stamp); and no syslog socket at all (a
  * container, a test namespace), where the C library would open, fail to
  * connect and close a socket for every line: the socket is looked for
  * again every LOG_PROBE_S seconds instead.
@@ -32,6 +33,7 @@ static int log_stderr = 1;
 static int log_syslog;
 static int log_syslog_wanted;		/* to_syslog as asked by log_init */
 static const char *log_ident;
+static int log_journal;			/* stderr is the systemd journal */
 static int log_debug_on;
 static int syslog_there;		/* the socket existed when last looked */
 static time_t syslog_probed;		/* when (CLOCK_MONOTONIC seconds) */
@@ -73,9 +75,11 @@ log_init(const char *ident, int to_stderr, int to_syslog, int debug)
 	log_syslog = log_syslog_wanted = to_syslog;
 	log_ident = ident;
 	log_debug_on = debug;
-	if (log_syslog && log_stderr &&
-	    log_stderr_is_journal(getenv("JOURNAL_STREAM"), STDERR_FILENO))
+	if (log_stderr &&
+	    log_stderr_is_journal(getenv("JOURNAL_STREAM"), STDERR_FILENO)) {
+		log_journal = 1;
 		log_syslog = 0;
+	}
 	if (log_syslog)
 		openlog(ident, LOG_PID | (syslog_ready() ? LOG_NDELAY : 0),
 		    LOG_DAEMON);
@@ -106,11 +110,17 @@ log_vlog(int prio, const char *fmt, va_list ap)
 		struct tm tm;
 		char tbuf[32];
 
-		clock_gettime(CLOCK_REALTIME, &ts);
-		localtime_r(&ts.tv_sec, &tm);
-		strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
 		va_copy(ap2, ap);
-		fprintf(stderr, "%s.%03ld ", tbuf, ts.tv_nsec / 1000000);
+		if (log_journal) {
+			/* The journal stamps lines; "<N>" is the priority. */
+			fprintf(stderr, "<%d>", prio);
+		} else {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			localtime_r(&ts.tv_sec, &tm);
+			strftime(tbuf, sizeof(tbuf), "%H:%M:%S", &tm);
+			fprintf(stderr, "%s.%03ld ", tbuf,
+			    ts.tv_nsec / 1000000);
+		}
 		vfprintf(stderr, fmt, ap2);
 		fputc('\n', stderr);
 		fflush(stderr);
