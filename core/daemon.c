@@ -284,6 +284,15 @@ inst_try_start(struct inst *in)
 		log_warnx("%s: %s", ci->name, err);
 		goto retry;
 	}
+	/* The config refuses a VRID twice on one interface and family. */
+	if (net_vrid_taken(in->sock, ci->vrid)) {
+		log_warnx("%s: VRID %u on %s is taken by another instance",
+		    ci->name, ci->vrid, ci->ifname);
+		net_put(in->sock);
+		in->sock = NULL;
+		ev_timer_arm(in->t_retry, INST_RETRY_US);
+		return;
+	}
 	if (ci->n_peers == 0) {
 		net_join(in->sock);
 		in->joined = 1;
@@ -305,10 +314,7 @@ inst_try_start(struct inst *in)
 	in->t[VRRP_T_ADVER] = ev_timer_new(adver_cb, in);
 	in->t[VRRP_T_MDOWN] = ev_timer_new(mdown_cb, in);
 	actions_attach(in);
-	/* The config refuses a VRID twice on one interface and family. */
-	if (net_bind(in->sock, ci->vrid, in->r) == -1)
-		log_warnx("%s: VRID %u on %s is taken by another instance",
-		    ci->name, ci->vrid, ci->ifname);
+	net_bind(in->sock, ci->vrid, in->r);
 	in->started = 1;
 	log_info("%s: starting on %s (vrid %u, v%d, priority %d, %s)",
 	    ci->name, ci->ifname, ci->vrid, ci->version, ci->priority,
@@ -538,7 +544,7 @@ inst_update(struct inst *in, const struct cfg_instance *n)
 	ci->garp_refresh_cs = n->garp_refresh_cs;
 	free(ci->signature);
 	ci->signature = xstrdup(n->signature);
-	vrrp_update(in->r, ci);
+	vrrp_update(in->r);
 	in->view.priority = ci->priority;
 	in->view.garp_repeat = ci->garp_repeat;
 	in->view.garp_refresh_cs = ci->garp_refresh_cs;

@@ -68,11 +68,13 @@ struct vsock;
  */
 struct vsock *net_get(const char *ifname, int family, char *err,
     size_t errlen);
+/* Has a router the VRID on this socket? */
+int net_vrid_taken(struct vsock *, uint8_t vrid);
 /*
  * Adverts for vrid on this socket go to r from now on (net_unbind stops
- * that).  Returns: 0, or -1 when another router has the VRID.
+ * that); the VRID must be free (net_vrid_taken).
  */
-int net_bind(struct vsock *, uint8_t vrid, struct vrrp_router *r);
+void net_bind(struct vsock *, uint8_t vrid, struct vrrp_router *r);
 void net_unbind(struct vsock *, uint8_t vrid, struct vrrp_router *r);
 /* Drop one reference; the last closes the socket. */
 void net_put(struct vsock *);

@@ -379,11 +379,11 @@ void vrrp_set_fault(struct vrrp_router *, uint64_t now_us, int fault,
 /* Priority delta from failing checks (effective = clamp(prio + delta)). */
 void vrrp_set_prio_delta(struct vrrp_router *, uint64_t now_us, int delta);
 /*
- * The caller changed ci's soft settings (priority, preempt, preempt_delay,
- * state hint, GARP settings): take them without a transition; the next
- * adverts and timers use them.
+ * The caller changed the soft settings of the router's cfg_instance
+ * (priority, preempt, preempt_delay, state hint, GARP settings) in place:
+ * take them without a transition; the next adverts and timers use them.
  */
-void vrrp_update(struct vrrp_router *, const struct cfg_instance *);
+void vrrp_update(struct vrrp_router *);
 /* Count a drop that happened before the router was known (socket). */
 void vrrp_count_drop(struct vrrp_router *, enum vpkt_drop);
 

@@ -62,11 +62,14 @@ static struct log_limit ll_drop = { .period_s = 10, .burst = 5 };
 #define NET_RCVBUF (1024 * 1024)
 
 struct rxslot {
-	uint8_t data[VPKT_MAX_LEN + 64];
-	uint8_t ctl[CMSG_SPACE(sizeof(int)) +
-	    CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	union {				/* aligned for struct cmsghdr */
+		struct cmsghdr align;
+		uint8_t buf[CMSG_SPACE(sizeof(int)) +
+		    CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
 	struct sockaddr_in6 from;
 	struct iovec iov;
+	uint8_t data[VPKT_MAX_LEN + 64];
 };
 static struct rxslot rx[NET_MMSG];
 static struct mmsghdr rxm[NET_MMSG];
@@ -213,8 +216,8 @@ net_drain(struct vsock *s)
 			h->msg_iov = &rx[i].iov;
 			h->msg_iovlen = 1;
 			if (s->family == AF_INET6) {
-				h->msg_control = rx[i].ctl;
-				h->msg_controllen = sizeof(rx[i].ctl);
+				h->msg_control = rx[i].ctl.buf;
+				h->msg_controllen = sizeof(rx[i].ctl.buf);
 			}
 		}
 		n = recvmmsg(s->fd, rxm, NET_MMSG, MSG_DONTWAIT, NULL);
@@ -420,12 +423,15 @@ membership(struct vsock *s, int join)
 }
 
 int
+net_vrid_taken(struct vsock *s, uint8_t vrid)
+{
+	return s->by_vrid[vrid] != NULL;
+}
+
+void
 net_bind(struct vsock *s, uint8_t vrid, struct vrrp_router *r)
 {
-	if (s->by_vrid[vrid] != NULL && s->by_vrid[vrid] != r)
-		return -1;
 	s->by_vrid[vrid] = r;
-	return 0;
 }
 
 void

@@ -172,9 +172,8 @@ vrrp_stats(const struct vrrp_router *r)
 }
 
 void
-vrrp_update(struct vrrp_router *r, const struct cfg_instance *ci)
+vrrp_update(struct vrrp_router *r)
 {
-	r->cfg = ci;
 	r->preempt_pending_since = 0;
 }
 
