@@ -688,7 +688,7 @@ hc_finish(struct hc_probe *pr, enum fipd_check_result res, const char *reason,
 {
 	struct hc_conf	*c = pr->conf;
 	struct fipd_probe *p = c->p;
-	char		 why[128];
+	char		 why[CHK_HOST_MAX + 128];
 	int		 fd = -1;
 
 	snprintf(why, sizeof(why), "%s", reason);

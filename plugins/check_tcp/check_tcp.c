@@ -52,7 +52,7 @@ static void	 tc_cancel(void *);
 static void	 tc_probe_free(struct tc_probe *);
 static void	 tc_connect_cb(int, void *);
 static void	 tc_resolved_cb(void *, int, const char *);
-static void	 tc_connect(struct tc_probe *);
+static int	 tc_connect(struct tc_probe *);
 static void	 tc_finish(struct tc_probe *, int, const char *);
 static void	 tc_fini(void);
 
@@ -179,15 +179,14 @@ tc_start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
 
 	switch (chk_target_get(&c->tgt, c->h, tc_api, tc_resolved_cb, pr)) {
 	case 1:
-		tc_connect(pr);
+		if (tc_connect(pr))
+			return (0);	/* reported already */
 		break;
 	case -1:
 		tc_finish(pr, 0, c->tgt.err);
-		break;
+		return (0);
 	}
-	/* Still in flight unless tc_finish() freed it (and reported). */
-	if (c->probe == pr)
-		*pctx = pr;
+	*pctx = pr;
 	return (0);
 }
 
@@ -197,12 +196,13 @@ tc_resolved_cb(void *arg, int ok, const char *err)
 	struct tc_probe	*pr = arg;
 
 	if (ok)
-		tc_connect(pr);
+		(void)tc_connect(pr);
 	else
 		tc_finish(pr, 0, err);
 }
 
-static void
+/* Returns: 1 when the probe is over (freed and reported), else 0. */
+static int
 tc_connect(struct tc_probe *pr)
 {
 	struct tc_conf	*c = pr->conf;
@@ -212,15 +212,18 @@ tc_connect(struct tc_probe *pr)
 	if (rc == -1) {
 		pr->fd = -1;
 		tc_finish(pr, errno, NULL);
-		return;
+		return (1);
 	}
 	if (rc == 0) {
 		tc_finish(pr, 0, NULL);
-		return;
+		return (1);
 	}
 	if ((pr->io = tc_api->io_new_write(c->h, pr->fd, tc_connect_cb,
-	    pr)) == NULL)
+	    pr)) == NULL) {
 		tc_finish(pr, 0, "cannot watch socket");
+		return (1);
+	}
+	return (0);
 }
 
 static void

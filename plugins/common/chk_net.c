@@ -191,8 +191,7 @@ chk_target_poll_cb(void *arg)
 	res = g->cb.ar_result;
 	if (rc != 0)
 		snprintf(t->err, sizeof(t->err), "cannot resolve %s: %s",
-		    t->host, rc == EAI_SYSTEM ? strerror(errno) :
-		    gai_strerror(rc));
+		    t->host, gai_strerror(rc));
 	else if (res == NULL || res->ai_addrlen > sizeof(t->addr))
 		snprintf(t->err, sizeof(t->err), "cannot resolve %s: no "
 		    "usable address", t->host);
