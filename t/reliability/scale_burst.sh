@@ -1,14 +1,16 @@
 #!/bin/bash
-# Many fast instances: SCALE_N (default 200) VRRPv3 instances at 10 ms, unicast,
-# VRIDs 1..N, one VIP each (198.51.100.K/32, then 203.0.113.K/32).  n1 runs them
+# Many fast instances: SCALE_N (default 200, at most 254) VRRPv3 instances at
+# 10 ms, unicast, VRIDs 1..N, one VIP each (198.51.100.K/32).  n1 runs them
 # as MASTER (100), then n2 starts them as BACKUP (50) into the full stream of
 # n1's adverts: N x 100 adverts/s queue on n2's socket while it is still
 # starting its instances, and every advert a BACKUP reads restarts a 36 ms
 # Master_Down_Timer.
-#   1. n2 never becomes MASTER (SCALE_HOLD_S, default 5 s after its start):
-#      a timer that expires while an advert for it waits in the socket must
-#      not count as a dead master (fipd reads the socket first).  This failed
-#      before that: 200 instances flapped for ever, n2 at 90% CPU.
+#   1. n2 does not become MASTER (SCALE_HOLD_S, default 5 s after its start;
+#      SCALE_MAX_FALSE, default 2, takeovers tolerated: on a loaded machine n1
+#      itself may miss 36 ms): a timer that expires while an advert for it
+#      waits in the socket must not count as a dead master (fipd reads the
+#      socket first).  This failed before that: 200 instances flapped for
+#      ever (thousands of takeovers), n2 at 90% CPU.
 #   2. n1 keeps all N VIPs, n2 holds none.
 #   3. n1's switch port is cut: n2 takes all N VIPs within the Master_Down
 #      interval (36 ms) + SCALE_TAKEOVER_MARGIN_MS (default 1000: a sanitizer
@@ -21,6 +23,7 @@
 
 N=${SCALE_N:-200}
 HOLD=${SCALE_HOLD_S:-5}
+MAXFALSE=${SCALE_MAX_FALSE:-2}
 MARGIN=${SCALE_TAKEOVER_MARGIN_MS:-1000}
 MDI=36
 
@@ -81,7 +84,8 @@ tck=$(getconf CLK_TCK)
 figure "steady, $N x 10 ms: CPU n1 (MASTER) $(awk -v a="$c1" -v b="$d1" -v t="$tck" -v s=$((HOLD - 1)) 'BEGIN { printf "%.1f", (b - a) / t / s * 100 }') %, n2 (BACKUP) $(awk -v a="$c2" -v b="$d2" -v t="$tck" -v s=$((HOLD - 1)) 'BEGIN { printf "%.1f", (b - a) / t / s * 100 }') % of one core"
 
 m=$(to_master n2)
-check "n2 never became MASTER while n1 was alive ($m transitions to MASTER)" [ "$m" -eq 0 ]
+figure "n2 became MASTER $m times while n1 was alive"
+check "n2 did not take over while n1 was alive ($m transitions to MASTER, at most $MAXFALSE)" [ "$m" -le "$MAXFALSE" ]
 check "n1 still holds all $N VIPs ($(vips n1))" [ "$(vips n1)" -eq "$N" ]
 check "n2 holds no VIP ($(vips n2))" [ "$(vips n2)" -eq 0 ]
 check "n1 never left MASTER" [ "$(grep -c -- 'MASTER -> ' "$T_DIR/n1.log")" -eq 0 ]
@@ -101,7 +105,7 @@ figure "takeover after the cut: first VIP on n2 at ${f:-?} ms, the ${N}th at ${l
 check "n2 took all $N VIPs ($got)" [ "$got" -eq "$N" ]
 within() { [ -n "$l" ] && [ "$l" -ge 0 ] && [ "$l" -le $((MDI + MARGIN)) ]; }
 check "the last VIP within Master_Down_Interval + $MARGIN ms (${l:-none} ms)" within
-check "n2 became MASTER exactly once per instance ($(to_master n2))" [ "$(to_master n2)" -eq "$N" ]
+check "n2 became MASTER once per instance ($(to_master n2) - $m)" [ "$(($(to_master n2) - m))" -eq "$N" ]
 
 # Shutdown: every instance sends priority 0 and removes its VIP.
 for n in n2 n1; do
