@@ -32,6 +32,7 @@ struct vrrp_router {
 	int fault;
 	uint64_t preempt_pending_since;	/* preempt_delay bookkeeping */
 	int yield_left;			/* yield notices still to send */
+	int yield_to_prio;		/* priority of the router we yielded to */
 	uint64_t last_lower_answer_us;	/* rate limit of 6.4.3 answers */
 	const struct vrrp_ops *ops;
 	void *arg;
@@ -339,7 +340,18 @@ vrrp_timer_expired(struct vrrp_router *r, uint64_t now_us,
 	switch (t) {
 	case VRRP_T_ADVER:
 		if (r->state == FIPD_STATE_BACKUP && r->yield_left > 0) {
-			/* Repeat the yield notice (see rx_master). */
+			/*
+			 * Repeat the yield notice (see rx_master), unless our
+			 * priority rose meanwhile to the Master's or above (a
+			 * check came back): a notice would then make the
+			 * Master yield while we are still Backup, and nobody
+			 * would hold the addresses until our Master_Down_Timer
+			 * ran out.  Preemption takes its normal course.
+			 */
+			if (vrrp_effective_priority(r) >= r->yield_to_prio) {
+				r->yield_left = 0;
+				return;
+			}
 			send_advert(r, vrrp_effective_priority(r));
 			r->st.yield_notices++;
 			if (--r->yield_left > 0)
@@ -584,6 +596,7 @@ rx_master(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 		send_advert(r, local);
 		r->st.yield_notices++;
 		r->yield_left = 2;
+		r->yield_to_prio = p->priority;
 		arm(r, VRRP_T_ADVER, (int64_t)r->cfg->advert_int_cs * 10000);
 		return;
 	}

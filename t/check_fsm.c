@@ -536,6 +536,41 @@ START_TEST(conf_064_master_yields_to_higher)
 }
 END_TEST
 
+/*
+ * The repeated yield notices stop once our priority is back at the
+ * Master's or above (a check came back): a notice would make the Master
+ * yield while we are still Backup (the bench's failback after a weight -60
+ * check: 2.85 s with nobody holding the VIP).
+ */
+START_TEST(yield_notice_not_when_priority_rose)
+{
+	struct vrrp_router *r;
+	int before;
+
+	base_cfg(2, 100);
+	CI.start_master = 1;
+	r = mk();
+	vrrp_startup(r, F.now);
+	vrrp_set_prio_delta(r, F.now, -60);	/* a check failed: 40 */
+	rx(r, 50, "192.0.2.1");
+	ck_assert_int_eq(vrrp_state(r), FIPD_STATE_BACKUP);
+	ck_assert_int_eq(F.sent[F.nsent - 1], 40);	/* the notice */
+	advance(r, 1000000);				/* first repeat */
+	ck_assert_int_eq(F.sent[F.nsent - 1], 40);
+	rx(r, 50, "192.0.2.1");
+	vrrp_set_prio_delta(r, F.now, 0);	/* the check is back: 100 */
+	before = F.nsent;
+	advance(r, 1000000);		/* the second repeat is not sent */
+	ck_assert_int_eq(F.nsent, before);
+	ck_assert_int_eq(vrrp_state(r), FIPD_STATE_BACKUP);
+	/* Preemption: the Master's adverts are discarded, MDI runs out. */
+	advance(r, 3000000);
+	ck_assert_int_eq(vrrp_state(r), FIPD_STATE_MASTER);
+	ck_assert_int_eq(F.sent[F.nsent - 1], 100);
+	vrrp_free(r);
+}
+END_TEST
+
 /* 64/67: equal priority, higher address wins (unsigned, big-endian). */
 START_TEST(conf_067_tie_break_on_address)
 {
@@ -864,6 +899,7 @@ suite_fsm(void)
 	tcase_add_test(tc, conf_061_master_shutdown_prio0);
 	tcase_add_test(tc, conf_063_master_rx_prio0_readvertises);
 	tcase_add_test(tc, conf_064_master_yields_to_higher);
+	tcase_add_test(tc, yield_notice_not_when_priority_rose);
 	tcase_add_test(tc, conf_065_rx_lower_prio_readvertises);
 	tcase_add_test(tc, conf_065_lower_prio_answers_rate_limited);
 	tcase_add_test(tc, conf_066_master_ignores_preempt_mode);
