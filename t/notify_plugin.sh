@@ -28,29 +28,10 @@ for f in "$DRIVER" "$SO"; do
 done
 case $SO in /*) ;; *) SO=$(pwd)/$SO ;; esac
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/fipd-np.XXXXXX") || exit 99
-FAILS=0
+. "$(dirname "$0")/lib-unit.sh"
+unit_init np
 ROOT=0
 [ "$(id -u)" = 0 ] && ROOT=1
-
-cleanup() {
-	if [ -n "${KEEP_TMP:-}" ]; then
-		echo "# kept $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-
-ok() {
-	echo "ok: $*"
-}
 
 # alive PID: running and not a zombie (whoever reaps orphans may be slow).
 alive() {
@@ -453,9 +434,4 @@ else
 	[ $FAILS = "$f0" ] && ok "child: user, groups, capabilities, session, signals, descriptors, environment"
 fi
 
-if [ "$FAILS" -gt 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
-exit 0
+unit_finish

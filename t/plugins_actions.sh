@@ -36,36 +36,9 @@ NSA=fipd-pa-$$-a
 NSB=fipd-pa-$$-b
 VIP=192.0.2.100
 VIP6=2001:db8::100
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/fipd-pa.XXXXXX") || exit 99
-BGPIDS=
-FAILS=0
-
-cleanup() {
-	for p in $BGPIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $BGPIDS; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	if [ -n "${KEEP_TMP:-}" ]; then
-		echo "# kept $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-
-ok() {
-	echo "ok: $*"
-}
+. "$(dirname "$0")/lib-unit.sh"
+unit_init pa
+UNIT_NETNS="$NSA $NSB"
 
 inA() { ip netns exec "$NSA" "$@"; }
 inB() { ip netns exec "$NSB" "$@"; }
@@ -328,9 +301,4 @@ else
 	echo "# no IPv6 in this kernel: NA checks skipped"
 fi
 
-if [ "$FAILS" -gt 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
-exit 0
+unit_finish

@@ -31,36 +31,8 @@ for v in HTTP_SO TCP_SO SCRIPT_SO; do
 	case $p in /*|./*|../*) ;; *) eval "$v=./\$p" ;; esac
 done
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/fipd-pc.XXXXXX") || exit 99
-BGPIDS=
-FAILS=0
-NETNS=
-
-cleanup() {
-	[ -n "$NETNS" ] && ip netns del "$NETNS" 2>/dev/null
-	for p in $BGPIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $BGPIDS; do
-		wait "$p" 2>/dev/null
-	done
-	if [ -n "${KEEP_TMP:-}" ]; then
-		echo "# kept $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-
-ok() {
-	echo "ok: $*"
-}
+. "$(dirname "$0")/lib-unit.sh"
+unit_init pc
 
 # wait_until TENTHS COMMAND...: poll COMMAND every 0.1 s, at most TENTHS times.
 wait_until() {
@@ -454,6 +426,7 @@ expect_conf hc7 '^CONFKEY url error' "http conf: a host that is neither an addre
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1 &&
     ip netns add "fipd-pc$$" 2>/dev/null; then
 	NETNS=fipd-pc$$
+	UNIT_NETNS=$NETNS
 	ip -n "$NETNS" link set lo up
 	for so in "$HTTP_SO:url=http://no-such-host.invalid/" "$TCP_SO:connect=no-such-host.invalid:80"; do
 		name=unres_$(basename "${so%%:*}" .so)
@@ -463,7 +436,7 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1 &&
 		expect "$name" '^RESULT down cannot resolve no-such-host\.invalid' "$(basename "${so%%:*}" .so): unresolvable name is DOWN when probing"
 	done
 	ip netns del "$NETNS"
-	NETNS=
+	UNIT_NETNS=
 else
 	echo "# not root: the unresolvable-name probes are not run"
 fi
@@ -645,9 +618,4 @@ else
 	echo "# not root: script_user checks skipped"
 fi
 
-if [ "$FAILS" -gt 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
-exit 0
+unit_finish

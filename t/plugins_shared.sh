@@ -40,36 +40,9 @@ PLUGDIRS="$(cd "$(dirname "$NETLINK_SO")" && pwd):$(cd "$(dirname "$ARPING_SO")"
 
 NSA=fipd-ps-$$-a
 NSB=fipd-ps-$$-b
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/fipd-ps.XXXXXX") || exit 99
-BGPIDS=
-FAILS=0
-
-cleanup() {
-	for p in $BGPIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $BGPIDS; do
-		wait "$p" 2>/dev/null
-	done
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	if [ -n "${KEEP_TMP:-}" ]; then
-		echo "# kept $TMP"
-	else
-		rm -rf "$TMP"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-fail() {
-	echo "FAIL: $*"
-	FAILS=$((FAILS + 1))
-}
-
-ok() {
-	echo "ok: $*"
-}
+. "$(dirname "$0")/lib-unit.sh"
+unit_init ps
+UNIT_NETNS="$NSA $NSB"
 
 # has_addr DEV ADDR: ADDR is on DEV in $NSA (any prefix length).
 has_addr() {
@@ -471,9 +444,4 @@ fi
 fipd_stop
 [ "$(nvips 100)" = 0 ] || fail "fipd: VIPs left after stop"
 
-if [ "$FAILS" -gt 0 ]; then
-	echo "$FAILS check(s) failed"
-	exit 1
-fi
-echo "all checks passed"
-exit 0
+unit_finish
