@@ -7,6 +7,8 @@
 #                    removed (kept with KEEP_TMP=1)
 #   ok MSG / fail MSG
 #   unit_finish      the verdict: exit 1 if a check failed, else 0
+#   wait_until TENTHS COMMAND...  poll COMMAND every 0.1 s, at most TENTHS
+#                    times (bounded in count and time)
 #
 # The scripts are POSIX sh (set -u); nothing here needs bash.
 
@@ -44,6 +46,17 @@ fail() {
 
 ok() {
 	echo "ok: $*"
+}
+
+wait_until() {
+	n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
 }
 
 unit_finish() {

@@ -48,18 +48,6 @@ has_addr() {
 	ip -n "$NSA" -o addr show dev "$1" 2>/dev/null | grep -q " $2/"
 }
 
-# wait_until TENTHS COMMAND...: poll COMMAND every 0.1 s, at most TENTHS times.
-wait_until() {
-	n=$1
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
 not() { ! "$@"; }
 
 # drv_bg NAME ARGS...: start the driver in $NSA in the background, output

@@ -34,18 +34,6 @@ done
 . "$(dirname "$0")/lib-unit.sh"
 unit_init pc
 
-# wait_until TENTHS COMMAND...: poll COMMAND every 0.1 s, at most TENTHS times.
-wait_until() {
-	n=$1
-	shift
-	while [ "$n" -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
-
 # drv NAME ARGS...: run the driver, output in $TMP/NAME.out and .err.
 drv() {
 	name=$1
