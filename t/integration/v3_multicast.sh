@@ -35,10 +35,14 @@ cut_link n1
 wait_for "vip_on n2" $((MDI + M + 2000)) || fail "n2 did not take the VIP within $((MDI + M + 2000)) ms of the cut"
 wait_client n2 "$T_CUT_MS" 2000 || fail "the client got no answer from n2 after the cut"
 sleep 0.3
-last_adv=$(adv_last 192.0.2.1 "$T_CUT_MS")
+# n1's last advert as n2 heard it: the last one captured before n2 took
+# the VIP.  (Not "before T_CUT_MS": that is taken before the bridge command
+# runs, and an advert that still got through meanwhile would make the
+# takeover look one advert interval late.)
+t_vip=$(mon_first n2 add "$T_CUT_MS" "$m2")
+last_adv=$(adv_last 192.0.2.1 "${t_vip:-$(now_ms)}")
 ref_what="n1's last advert"
 [ -n "$last_adv" ] || { last_adv=$T_CUT_MS; ref_what="the cut (no capture)"; }
-t_vip=$(mon_first n2 add "$T_CUT_MS" "$m2")
 c_first=$(probe_first n2 "$T_CUT_MS")
 if [ -n "$t_vip" ]; then
 	d=$((t_vip - last_adv))

@@ -56,10 +56,14 @@ fi
 wait_client n2 "$T_CUT_MS" 3000 || fail "the client got no answer from n2 after the cut"
 sleep 0.5
 
-last_adv=$(adv_last 192.0.2.1 "$T_CUT_MS")
+# n1's last advert as n2 heard it: the last one captured before n2 took
+# the VIP.  (Not "before T_CUT_MS": that is taken before the bridge command
+# runs, and an advert that still got through meanwhile would make the
+# takeover look one advert interval late.)
+t_vip=$(mon_first n2 add "$T_CUT_MS" "$m2")
+last_adv=$(adv_last 192.0.2.1 "${t_vip:-$(now_ms)}")
 ref_what="n1's last advert seen by n2"
 if [ -z "$last_adv" ]; then last_adv=$T_CUT_MS; ref_what="the cut (no capture)"; fi
-t_vip=$(mon_first n2 add "$T_CUT_MS" "$m2")
 c_first=$(probe_first n2 "$T_CUT_MS")
 read -r gap gs ge <<< "$(probe_gap $((T_CUT_MS - 1000)) "${c_first:-$(now_ms)}")"
 say "cut at +0; n1's last advert $((last_adv - T_CUT_MS)) ms; VIP on n2 +$((t_vip - T_CUT_MS)) ms; first n2 answer +$((c_first - T_CUT_MS)) ms"
