@@ -14,6 +14,13 @@
 
 #define INST_MAX_COUNTERS 16
 #define INST_RETRY_US 1000000	/* retry a missing interface every 1 s */
+/*
+ * How long an instance keeps advertising from its last source address
+ * once the interface has none left, before it goes FAULT: an operator's
+ * or a DHCP client's "delete the old address, add the new one" must not
+ * cost a failover.
+ */
+#define INST_NOSRC_GRACE_US 250000
 
 struct inst_action {
 	struct plug *plug;
@@ -34,6 +41,7 @@ struct inst {
 	int joined;
 	struct fipd_timer *t[VRRP_T_MAX];
 	struct fipd_timer *t_retry;
+	struct fipd_timer *t_nosrc;	/* grace before "no source" is a FAULT */
 	struct fipd_instance view;	/* what plugins see */
 	struct inst_action *actions;
 	size_t n_actions;
@@ -41,6 +49,7 @@ struct inst {
 	size_t n_counters;
 	int started;
 	struct log_limit ll_send;
+	int no_source;			/* no usable advert source now */
 	char last_reason[128];
 	uint64_t last_change_us;
 };
@@ -54,6 +63,7 @@ static void inst_eval(struct inst *);
 static int soft_change(const struct cfg_instance *,
     const struct cfg_instance *);
 static void inst_update(struct inst *, const struct cfg_instance *);
+static void nosrc_cb(void *);
 
 /* ------------------------------------------------------ router ops */
 
@@ -268,16 +278,18 @@ inst_try_start(struct inst *in)
 	struct check_status cs;
 	size_t i;
 
+	if (in->started)
+		return;
 	/* Wait for the first result of every tracked check. */
 	for (i = 0; i < ci->n_track_check; i++)
 		if (check_get(ci->track_check[i], &cs) == 0 && !cs.known)
 			return;
-	if (ci->src_set) {
+	if (kernel_link(ci->ifname, &ifindex) == -1)
+		goto retry;
+	if (ci->src_set)
 		local = ci->src;
-		if ((ifindex = if_nametoindex(ci->ifname)) == 0)
-			goto retry;
-	} else if (net_if_primary(ci->ifname, ci->family, ci->vips,
-	    ci->n_vips, &local, &ifindex) == -1)
+	else if (kernel_source(ifindex, ci->family, ci->vips, ci->n_vips,
+	    &local) == -1)
 		goto retry;
 	if ((in->sock = net_get(ci->ifname, ci->family, err,
 	    sizeof(err))) == NULL) {
@@ -301,7 +313,7 @@ inst_try_start(struct inst *in)
 	rc = vrrp_cfg(in->r);
 	in->view.name = rc->name;
 	in->view.ifname = rc->ifname;
-	in->view.ifindex = ifindex;
+	in->view.ifindex = net_ifindex(in->sock);
 	in->view.vrid = rc->vrid;
 	in->view.version = (uint8_t)rc->version;
 	in->view.family = rc->family;
@@ -313,9 +325,11 @@ inst_try_start(struct inst *in)
 	in->view.garp_refresh_cs = rc->garp_refresh_cs;
 	in->t[VRRP_T_ADVER] = ev_timer_new(adver_cb, in);
 	in->t[VRRP_T_MDOWN] = ev_timer_new(mdown_cb, in);
+	in->t_nosrc = ev_timer_new(nosrc_cb, in);
 	actions_attach(in);
 	net_bind(in->sock, ci->vrid, in->r);
 	in->started = 1;
+	ev_timer_cancel(in->t_retry);
 	log_info("%s: starting on %s (vrid %u, v%d, priority %d, %s)",
 	    ci->name, ci->ifname, ci->vrid, ci->version, ci->priority,
 	    ci->n_peers > 0 ? "unicast" : "multicast");
@@ -363,12 +377,20 @@ inst_eval(struct inst *in)
 	}
 	for (i = 0; i <= ci->n_track_if && !fault; i++) {
 		const char *ifn = i == 0 ? ci->ifname : ci->track_if[i - 1];
+		unsigned int idx;
+		int up;
 
-		if (kif_link_up(ifn) != 1) {
-			snprintf(reason, sizeof(reason), "interface %s down",
-			    ifn);
+		if ((up = kernel_link(ifn, &idx)) != 1) {
+			snprintf(reason, sizeof(reason), "interface %s %s",
+			    ifn, up == -1 ? "gone" : "down");
 			fault = 1;
 		}
+	}
+	if (!fault && in->no_source) {
+		snprintf(reason, sizeof(reason), "no %s address on %s to "
+		    "advertise from", ci->family == AF_INET6 ?
+		    "IPv6 link-local" : "IPv4", ci->ifname);
+		fault = 1;
 	}
 	vrrp_set_prio_delta(in->r, ev_now_us(), delta);
 	vrrp_set_fault(in->r, ev_now_us(), fault,
@@ -388,10 +410,149 @@ eval_all(void)
 	}
 }
 
+/*
+ * Follow the advert source: the interface's primary address (IPv4) or
+ * link-local address (IPv6) as the kernel has it now.  Renumbering moves
+ * the source at once (the next advert carries it); with none left the
+ * instance goes FAULT (inst_eval) until one appears.  A configured
+ * unicast_src_ip is the operator's to change.
+ */
 static void
-kif_changed(const char *ifname)
+inst_source(struct inst *in, int grace_over)
 {
-	eval_all();
+	struct cfg_instance *ci = in->ci;
+	struct fipd_addr a;
+	char o[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN];
+	int none;
+
+	if (!in->started || ci->src_set)
+		return;
+	none = kernel_source(net_ifindex(in->sock), ci->family, ci->vips,
+	    ci->n_vips, &a) == -1;
+	if (none) {
+		if (in->no_source)
+			return;
+		if (!grace_over) {
+			if (!ev_timer_pending(in->t_nosrc))
+				ev_timer_arm(in->t_nosrc, INST_NOSRC_GRACE_US);
+			return;
+		}
+		log_warnx("%s: no %s address left on %s to advertise from "
+		    "(was %s)", ci->name, ci->family == AF_INET6 ?
+		    "IPv6 link-local" : "IPv4", ci->ifname,
+		    vpkt_addr_str(vrrp_local(in->r), o, sizeof(o)));
+		in->no_source = 1;
+		return;
+	}
+	ev_timer_cancel(in->t_nosrc);
+	in->no_source = 0;
+	if (vpkt_addr_cmp(&a, vrrp_local(in->r)) == 0)
+		return;
+	log_notice("%s: advert source %s -> %s (%s renumbered)", ci->name,
+	    vpkt_addr_str(vrrp_local(in->r), o, sizeof(o)),
+	    vpkt_addr_str(&a, n, sizeof(n)), ci->ifname);
+	vrrp_set_local(in->r, &a);
+}
+
+static void
+nosrc_cb(void *arg)
+{
+	struct inst *in = arg;
+
+	inst_source(in, 1);
+	inst_eval(in);
+}
+
+static int
+inst_uses_if(const struct inst *in, const char *ifname)
+{
+	size_t i;
+
+	if (strcmp(in->ci->ifname, ifname) == 0)
+		return 1;
+	for (i = 0; i < in->ci->n_track_if; i++)
+		if (strcmp(in->ci->track_if[i], ifname) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+inst_has_vip(const struct inst *in, const struct fipd_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < in->ci->n_vips; i++)
+		if (vpkt_addr_cmp(&in->ci->vips[i], a) == 0)
+			return 1;
+	return 0;
+}
+
+/* Everything about the instance's links may have changed. */
+static void
+inst_relinked(struct inst *in)
+{
+	if (!in->started) {
+		inst_try_start(in);
+		return;
+	}
+	in->view.ifindex = net_ifindex(in->sock);
+	inst_source(in, 0);
+	inst_eval(in);
+}
+
+/*
+ * The kernel watcher's events, each to the instances it concerns: a
+ * link's to those on or tracking it, an address's to those on its
+ * interface.  A VIP that disappears from a MASTER's interface behind our
+ * back raises FIPD_EV_RECONCILE (action_netlink puts it back).
+ */
+static void
+kernel_changed(const struct kernel_ev *ev)
+{
+	struct inst *in;
+
+	switch (ev->type) {
+	case KERNEL_LINK_NEW:
+	case KERNEL_LINK_GONE:
+	case KERNEL_LINK_UP:
+		net_relink(ev->ifname);
+		/* FALLTHROUGH */
+	case KERNEL_LINK_DOWN:
+		TAILQ_FOREACH(in, &insts, entry)
+			if (inst_uses_if(in, ev->ifname))
+				inst_relinked(in);
+		break;
+	case KERNEL_ADDR_NEW:
+	case KERNEL_ADDR_DEL:
+		TAILQ_FOREACH(in, &insts, entry) {
+			if (!in->started) {
+				if (ev->type == KERNEL_ADDR_NEW &&
+				    ev->ifname != NULL &&
+				    strcmp(in->ci->ifname, ev->ifname) == 0)
+					inst_try_start(in);
+				continue;
+			}
+			if (net_ifindex(in->sock) != ev->ifindex ||
+			    in->ci->family != ev->addr->family)
+				continue;
+			inst_source(in, 0);
+			inst_eval(in);
+			if (ev->type == KERNEL_ADDR_DEL &&
+			    vrrp_state(in->r) == FIPD_STATE_MASTER &&
+			    inst_has_vip(in, ev->addr))
+				op_event(in->r, in, FIPD_EV_RECONCILE);
+		}
+		break;
+	case KERNEL_RESYNC:
+		TAILQ_FOREACH(in, &insts, entry) {
+			net_relink(in->ci->ifname);
+			inst_relinked(in);
+			if (in->started &&
+			    vrrp_state(in->r) == FIPD_STATE_MASTER)
+				op_event(in->r, in, FIPD_EV_RECONCILE);
+		}
+		break;
+	}
 }
 
 static struct inst *
@@ -421,6 +582,7 @@ inst_stop(struct inst *in, const char *why)
 		actions_detach(in);
 		for (i = 0; i < VRRP_T_MAX; i++)
 			ev_timer_free(in->t[i]);
+		ev_timer_free(in->t_nosrc);
 		net_unbind(in->sock, in->ci->vrid, in->r);
 		if (in->joined)
 			net_leave(in->sock);
@@ -438,8 +600,8 @@ daemon_start(struct cfg *c)
 	running = c;
 	plug_set_global(&c->global);
 	plug_set_count_hook(count_hook);
-	if (kif_start(kif_changed) == -1)
-		log_warnx("link state tracking unavailable");
+	if (kernel_start(kernel_changed) == -1)
+		return -1;
 	check_set_change_hook(eval_all);
 	check_apply(c, NULL);
 	TAILQ_FOREACH(ci, &c->instances, entry)
@@ -455,7 +617,7 @@ daemon_stop(void)
 	while ((in = TAILQ_FIRST(&insts)) != NULL)
 		inst_stop(in, "shutdown");
 	check_stop_all();
-	kif_stop();
+	kernel_stop();
 	plug_set_global(NULL);
 	cfg_free(running);
 	running = NULL;

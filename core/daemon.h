@@ -58,6 +58,48 @@ void daemon_stop(void);
 /* Log every instance's state and counters (SIGUSR1). */
 void daemon_dump(void);
 
+/* ------------------------------------------------------------ kernel.c */
+
+/*
+ * Typed events of the kernel watcher (libnl cache manager over links and
+ * addresses).  Names and addresses point into the watcher's caches: copy
+ * what must outlive the hook.
+ */
+enum kernel_ev_type {
+	KERNEL_LINK_NEW = 1,	/* a link holds ifname now (created, renamed) */
+	KERNEL_LINK_GONE,	/* no link holds ifname (deleted, renamed) */
+	KERNEL_LINK_UP,		/* IFF_UP and IFF_RUNNING now both set */
+	KERNEL_LINK_DOWN,	/* one of them cleared */
+	KERNEL_ADDR_NEW,	/* added, or usable now (DAD over) */
+	KERNEL_ADDR_DEL,	/* removed, or unusable (DAD failed) */
+	KERNEL_RESYNC,		/* notifications were lost: anything changed */
+};
+struct kernel_ev {
+	enum kernel_ev_type type;
+	const char *ifname;	/* NULL: RESYNC, or an address on an unknown link */
+	unsigned int ifindex;
+	const struct fipd_addr *addr;	/* ADDR_* */
+};
+typedef void kernel_hook_fn(const struct kernel_ev *);
+
+/* Fill the caches (two dumps) and watch.  Returns: 0, or -1 (logged). */
+int kernel_start(kernel_hook_fn *);
+void kernel_stop(void);
+/*
+ * A link by name, from the cache: 1 up with carrier, 0 not, -1 absent;
+ * *ifindex is set (0 when absent).
+ */
+int kernel_link(const char *ifname, unsigned int *ifindex);
+/*
+ * The advert source of an interface, from the cache: its first primary
+ * IPv4 address, or its IPv6 link-local address, skipping the addresses in
+ * skip (our VIPs) and any still in DAD.  Returns: 0, or -1 if none.
+ */
+int kernel_source(unsigned int ifindex, int family,
+    const struct fipd_addr *skip, size_t nskip, struct fipd_addr *out);
+/* Is the address on the interface?  1, 0, or -1 (no watcher). */
+int kernel_addr_present(unsigned int ifindex, const struct fipd_addr *);
+
 /* --------------------------------------------------------------- net.c */
 
 struct vsock;
@@ -91,14 +133,14 @@ int net_send(struct vsock *, const uint8_t *pkt, size_t len,
     const struct fipd_addr *src, const struct fipd_addr *dst);
 /* Drops counted before an instance could be found. */
 const uint64_t *net_drops(void);
+/* The interface index the socket is bound to (0: the link is gone). */
+unsigned int net_ifindex(const struct vsock *);
 /*
- * Source address and index of an interface: the primary IPv4 address, or
- * the IPv6 link-local one, skipping the addresses in `skip` (our VIPs).
- * Returns: 0, or -1 if none.
+ * Follow the interface ifname to its current index: sockets reopened
+ * (and the VRRP group rejoined) on a new index, closed when it is gone.
+ * Returns: 1 if a socket changed, 0 if not.
  */
-int net_if_primary(const char *ifname, int family,
-    const struct fipd_addr *skip, size_t nskip, struct fipd_addr *out,
-    unsigned int *ifindex);
+int net_relink(const char *ifname);
 
 /* --------------------------------------------------------------- ctl.c */
 

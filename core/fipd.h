@@ -286,17 +286,6 @@ void check_probe_done(struct fipd_probe *, enum fipd_check_result,
     const char *reason);
 void check_probe_recheck(struct fipd_probe *, const char *why);
 
-/* ---------------------------------------------------------------- kif.c */
-
-/* Is the link up with carrier?  Returns 1, 0, or -1 (no such interface). */
-int kif_link_up(const char *ifname);
-/*
- * Watch link events; hook(name) after a change of that interface, or
- * hook(NULL) when events were lost.  Returns: 0, or -1 (logged).
- */
-int kif_start(void (*hook)(const char *ifname));
-void kif_stop(void);
-
 /* --------------------------------------------------------------- vrrp.c */
 
 struct vrrp_router;
@@ -393,6 +382,8 @@ const char *vrrp_name(const struct vrrp_router *);
 const struct cfg_instance *vrrp_cfg(const struct vrrp_router *);
 int vrrp_effective_priority(const struct vrrp_router *);
 const struct fipd_addr *vrrp_local(const struct vrrp_router *);
+/* The advert source changed (the interface was renumbered). */
+void vrrp_set_local(struct vrrp_router *, const struct fipd_addr *);
 /* Address of the current master as last heard (or ourselves). */
 const struct fipd_addr *vrrp_master(const struct vrrp_router *);
 const struct vrrp_stats *vrrp_stats(const struct vrrp_router *);

@@ -232,7 +232,8 @@ main(int argc, char *argv[])
 	log_notice("fipd %s starting (router_id %s, libevent %s/%s, libnl "
 	    "%s)", PACKAGE_VERSION, c->global.router_id, ev_version(),
 	    ev_method(), LIBNL_STRING);
-	daemon_start(c);
+	if (daemon_start(c) == -1)
+		fatalx("cannot start");
 	if (ctl_start(c->global.control_socket, conf_path) == -1)
 		log_warnx("control socket %s not available",
 		    c->global.control_socket);

@@ -11,7 +11,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -28,7 +27,8 @@ struct vsock {
 	unsigned int ifindex;
 	int fd;
 	int refs;
-	int joined;
+	int joined;			/* references to the VRRP group */
+	int member;			/* the socket is in the group now */
 	struct fipd_io *io;
 	struct fipd_timer *t_poll;	/* receive moderation */
 	uint64_t last_wake;
@@ -205,6 +205,8 @@ net_drain(struct vsock *s)
 	uint64_t now;
 	int round, i, n, total = 0;
 
+	if (s->fd == -1)
+		return 0;
 	for (round = 0; round < NET_READ_ROUNDS; round++) {
 		for (i = 0; i < NET_MMSG; i++) {
 			rx[i].iov.iov_base = rx[i].data;
@@ -349,32 +351,25 @@ open6(int fd, unsigned int idx, char *err, size_t errlen)
 	return 0;
 }
 
-struct vsock *
-net_get(const char *ifname, int family, char *err, size_t errlen)
+/*
+ * Open the socket of s for its interface at index idx (bound to it by
+ * SO_BINDTODEVICE, which the kernel resolves to the index there and then:
+ * a link deleted and created again needs a new socket).
+ */
+static int
+sock_open(struct vsock *s, unsigned int idx, char *err, size_t errlen)
 {
-	struct vsock *s;
 	int fd, rc, rcvbuf = NET_RCVBUF;
-	unsigned int idx;
 
-	TAILQ_FOREACH(s, &socks, entry)
-		if (s->family == family && strcmp(s->ifname, ifname) == 0) {
-			s->refs++;
-			return s;
-		}
-	if ((idx = if_nametoindex(ifname)) == 0) {
-		snprintf(err, errlen, "interface %s: %s", ifname,
-		    strerror(errno));
-		return NULL;
-	}
-	fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	fd = socket(s->family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    VPKT_PROTO);
 	if (fd == -1) {
 		snprintf(err, errlen, "raw socket (needs CAP_NET_RAW): %s",
 		    strerror(errno));
-		return NULL;
+		return -1;
 	}
-	rc = setopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
-	    (socklen_t)strlen(ifname) + 1, "SO_BINDTODEVICE", err, errlen);
+	rc = setopt(fd, SOL_SOCKET, SO_BINDTODEVICE, s->ifname,
+	    (socklen_t)strlen(s->ifname) + 1, "SO_BINDTODEVICE", err, errlen);
 	/*
 	 * Room for a burst (every instance's first adverts at start-up):
 	 * beyond net.core.rmem_max with CAP_NET_ADMIN, else up to it.
@@ -384,22 +379,65 @@ net_get(const char *ifname, int family, char *err, size_t errlen)
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
 		    sizeof(rcvbuf));
 	if (rc == 0)
-		rc = family == AF_INET ? open4(fd, idx, err, errlen) :
+		rc = s->family == AF_INET ? open4(fd, idx, err, errlen) :
 		    open6(fd, idx, err, errlen);
 	if (rc == -1) {
 		close(fd);
+		return -1;
+	}
+	s->fd = fd;
+	s->ifindex = idx;
+	s->io = ev_io_new(fd, 0, net_read_cb, s);
+	return 0;
+}
+
+static void
+sock_close(struct vsock *s)
+{
+	if (s->fd == -1)
+		return;
+	ev_timer_cancel(s->t_poll);
+	ev_io_free(s->io);
+	close(s->fd);
+	s->io = NULL;
+	s->fd = -1;
+	s->ifindex = 0;
+	s->member = 0;
+}
+
+struct vsock *
+net_get(const char *ifname, int family, char *err, size_t errlen)
+{
+	struct vsock *s;
+	unsigned int idx;
+
+	TAILQ_FOREACH(s, &socks, entry)
+		if (s->family == family && strcmp(s->ifname, ifname) == 0) {
+			s->refs++;
+			return s;
+		}
+	if (kernel_link(ifname, &idx) == -1) {
+		snprintf(err, errlen, "interface %s: no such device", ifname);
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->family = family;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
-	s->ifindex = idx;
-	s->fd = fd;
+	s->fd = -1;
+	if (sock_open(s, idx, err, errlen) == -1) {
+		free(s);
+		return NULL;
+	}
 	s->refs = 1;
-	s->io = ev_io_new(fd, 0, net_read_cb, s);
 	s->t_poll = ev_timer_new(net_poll_cb, s);
 	TAILQ_INSERT_TAIL(&socks, s, entry);
 	return s;
+}
+
+unsigned int
+net_ifindex(const struct vsock *s)
+{
+	return s->ifindex;
 }
 
 static int
@@ -441,16 +479,74 @@ net_unbind(struct vsock *s, uint8_t vrid, struct vrrp_router *r)
 		s->by_vrid[vrid] = NULL;
 }
 
+/*
+ * The interface of the sockets named ifname changed (deleted, created
+ * again, renamed): follow its index.  A socket whose link is gone is
+ * closed (sends fail with ENODEV meanwhile); one whose name now belongs
+ * to another index is opened again there and rejoins the VRRP group.
+ * Returns: 1 if a socket changed, 0 if not.
+ */
+int
+net_relink(const char *ifname)
+{
+	struct vsock *s;
+	unsigned int idx;
+	char err[256];
+	int changed = 0;
+
+	TAILQ_FOREACH(s, &socks, entry) {
+		if (strcmp(s->ifname, ifname) != 0)
+			continue;
+		(void)kernel_link(ifname, &idx);
+		if (idx == s->ifindex) {
+			/* A join refused while the link was not ready. */
+			if (s->fd != -1 && s->joined > 0 && !s->member &&
+			    membership(s, 1) == 0) {
+				s->member = 1;
+				log_notice("%s: joined the VRRP group",
+				    s->ifname);
+			}
+			continue;
+		}
+		changed = 1;
+		if (s->fd != -1)
+			log_notice("%s: interface index %u gone: VRRP socket "
+			    "(IPv%d) closed", s->ifname, s->ifindex,
+			    s->family == AF_INET ? 4 : 6);
+		sock_close(s);
+		if (idx == 0)
+			continue;
+		if (sock_open(s, idx, err, sizeof(err)) == -1) {
+			log_warnx("%s: reopen the VRRP socket: %s", s->ifname,
+			    err);
+			continue;
+		}
+		log_notice("%s: interface is index %u now: VRRP socket "
+		    "(IPv%d) reopened", s->ifname, idx,
+		    s->family == AF_INET ? 4 : 6);
+		if (s->joined > 0) {
+			s->member = membership(s, 1) == 0;
+			if (!s->member)
+				log_warn("%s: join the VRRP group (retried "
+				    "when the link changes)", s->ifname);
+		}
+	}
+	return changed;
+}
+
 int
 net_join(struct vsock *s)
 {
 	if (s->joined++ > 0)
 		return 0;
+	if (s->fd == -1)
+		return 0;	/* joined when the socket opens */
 	if (membership(s, 1) == -1) {
-		log_warn("%s: join the VRRP group", s->ifname);
-		s->joined = 0;
+		log_warn("%s: join the VRRP group (retried when the link "
+		    "changes)", s->ifname);
 		return -1;
 	}
+	s->member = 1;
 	return 0;
 }
 
@@ -459,7 +555,10 @@ net_leave(struct vsock *s)
 {
 	if (s->joined == 0 || --s->joined > 0)
 		return;
-	if (membership(s, 0) == -1)
+	if (!s->member)
+		return;
+	s->member = 0;
+	if (s->fd != -1 && membership(s, 0) == -1)
 		log_warn("%s: leave the VRRP group", s->ifname);
 }
 
@@ -469,9 +568,8 @@ net_put(struct vsock *s)
 	if (s == NULL || --s->refs > 0)
 		return;
 	TAILQ_REMOVE(&socks, s, entry);
+	sock_close(s);
 	ev_timer_free(s->t_poll);
-	ev_io_free(s->io);
-	close(s->fd);
 	free(s);
 }
 
@@ -487,6 +585,10 @@ net_send(struct vsock *s, const uint8_t *pkt, size_t len,
 	struct iovec iov;
 	struct cmsghdr *cm;
 
+	if (s->fd == -1) {
+		errno = ENODEV;
+		return -1;
+	}
 	if (s->family == AF_INET) {
 		memset(&sin, 0, sizeof(sin));
 		sin.sin_family = AF_INET;
@@ -520,60 +622,4 @@ net_send(struct vsock *s, const uint8_t *pkt, size_t len,
 	cm->cmsg_len = CMSG_LEN(sizeof(pi));
 	memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
 	return sendmsg(s->fd, &msg, 0) == -1 ? -1 : 0;
-}
-
-static int
-addr_skipped(const struct fipd_addr *a, const struct fipd_addr *skip,
-    size_t nskip)
-{
-	size_t i;
-
-	for (i = 0; i < nskip; i++)
-		if (skip[i].family == a->family &&
-		    vpkt_addr_cmp(&skip[i], a) == 0)
-			return 1;
-	return 0;
-}
-
-int
-net_if_primary(const char *ifname, int family, const struct fipd_addr *skip,
-    size_t nskip, struct fipd_addr *out, unsigned int *ifindex)
-{
-	struct ifaddrs *ifa, *i;
-	struct fipd_addr a;
-	int rc = -1;
-
-	if ((*ifindex = if_nametoindex(ifname)) == 0)
-		return -1;
-	if (getifaddrs(&ifa) == -1)
-		return -1;
-	/*
-	 * IPv4: the first address (the kernel lists primaries first).
-	 * IPv6: the link-local address (RFC 9568 5.1.2.1), never a global.
-	 */
-	for (i = ifa; i != NULL; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family ||
-		    strcmp(i->ifa_name, ifname) != 0)
-			continue;
-		memset(&a, 0, sizeof(a));
-		a.family = family;
-		if (family == AF_INET) {
-			a.prefixlen = 32;
-			a.u.v4 = ((const struct sockaddr_in *)(const void *)
-			    i->ifa_addr)->sin_addr;
-		} else {
-			a.prefixlen = 128;
-			a.u.v6 = ((const struct sockaddr_in6 *)(const void *)
-			    i->ifa_addr)->sin6_addr;
-			if (!IN6_IS_ADDR_LINKLOCAL(&a.u.v6))
-				continue;
-		}
-		if (addr_skipped(&a, skip, nskip))
-			continue;
-		*out = a;
-		rc = 0;
-		break;
-	}
-	freeifaddrs(ifa);
-	return rc;
 }

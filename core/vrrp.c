@@ -16,6 +16,9 @@
 
 #include "fipd.h"
 
+#define VRRP_PEERS_TRACKED 16	/* unicast peers whose last advert is kept */
+#define VRRP_STRANGERS 8	/* unknown sources remembered (logged once) */
+
 struct vrrp_router {
 	/*
 	 * The instance's configuration, owned by the caller and alive as long
@@ -39,6 +42,14 @@ struct vrrp_router {
 	struct vrrp_stats st;
 	struct log_limit ll_drop;
 	struct log_limit ll_info;
+	/*
+	 * Unicast: when each configured peer was last heard (the first
+	 * VRRP_PEERS_TRACKED of them), and the sources already reported as
+	 * "not a unicast_peer" (logged once each: a renumbered peer).
+	 */
+	uint64_t peer_heard_us[VRRP_PEERS_TRACKED];
+	struct fipd_addr strangers[VRRP_STRANGERS];
+	size_t n_strangers;
 };
 
 static uint64_t vrrp_seq;
@@ -156,6 +167,12 @@ const struct fipd_addr *
 vrrp_local(const struct vrrp_router *r)
 {
 	return &r->local;
+}
+
+void
+vrrp_set_local(struct vrrp_router *r, const struct fipd_addr *local)
+{
+	r->local = *local;
 }
 
 const struct fipd_addr *
@@ -423,6 +440,63 @@ drop(struct vrrp_router *r, uint64_t now_us, const struct fipd_addr *src,
 	return -1;
 }
 
+/*
+ * An advert for our VRID from an address that is not a unicast_peer: most
+ * often a peer that was renumbered while our unicast_peer still names its
+ * old address (left alone, both sides end up MASTER).  Say so once per
+ * source, naming the configured peers not heard for three intervals: the
+ * entries that are probably stale.  The drop itself is counted as usual.
+ */
+static void
+stranger(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
+    const struct fipd_addr *src)
+{
+	char a[INET6_ADDRSTRLEN], list[256] = "";
+	uint64_t quiet_us = 3ULL * r->cfg->advert_int_cs * 10000;
+	size_t i, n = 0;
+	int len;
+
+	if (addr_in(src, r->strangers, r->n_strangers))
+		return;
+	if (r->n_strangers < VRRP_STRANGERS)
+		r->strangers[r->n_strangers++] = *src;
+	else {
+		memmove(&r->strangers[0], &r->strangers[1],
+		    (VRRP_STRANGERS - 1) * sizeof(r->strangers[0]));
+		r->strangers[VRRP_STRANGERS - 1] = *src;
+	}
+	for (i = 0; i < r->cfg->n_peers; i++) {
+		if (i < VRRP_PEERS_TRACKED && r->peer_heard_us[i] != 0 &&
+		    now_us - r->peer_heard_us[i] < quiet_us)
+			continue;
+		len = snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", n++ > 0 ? ", " : "",
+		    vpkt_addr_str(&r->cfg->peers[i], a, sizeof(a)));
+		if (len < 0 || strlen(list) >= sizeof(list) - 1)
+			break;
+	}
+	log_warnx("%s: advert for VRID %u (priority %u) from %s, which is not "
+	    "a unicast_peer: a renumbered peer?  %s%s", r->cfg->name,
+	    p->vrid, p->priority, vpkt_addr_str(src, a, sizeof(a)),
+	    n > 0 ? "unicast_peer entries not heard lately (stale?): " :
+	    "every unicast_peer is heard", list);
+}
+
+/* A configured unicast peer was heard (for stranger()). */
+static void
+peer_heard(struct vrrp_router *r, uint64_t now_us,
+    const struct fipd_addr *src)
+{
+	size_t i;
+
+	for (i = 0; i < r->cfg->n_peers && i < VRRP_PEERS_TRACKED; i++)
+		if (r->cfg->peers[i].family == src->family &&
+		    vpkt_addr_cmp(&r->cfg->peers[i], src) == 0) {
+			r->peer_heard_us[i] = now_us ? now_us : 1;
+			return;
+		}
+}
+
 int
 vrrp_rx_check(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
     const struct fipd_addr *src, int ttl, enum vpkt_drop *why)
@@ -446,8 +520,10 @@ vrrp_rx_check(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 	}
 	/* Unicast mode (not in the RFCs): only configured peers. */
 	if (r->cfg->n_peers > 0 &&
-	    !addr_in(src, r->cfg->peers, r->cfg->n_peers))
+	    !addr_in(src, r->cfg->peers, r->cfg->n_peers)) {
+		stranger(r, now_us, p, src);
 		return drop(r, now_us, src, VPKT_DROP_PEER, why, NULL);
+	}
 	/* RFC 9568 7.1 / RFC 3768 7.1: the owner discards adverts. */
 	if (vrrp_effective_priority(r) == 255) {
 		if (p->priority == 255) {
@@ -622,6 +698,8 @@ vrrp_rx(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
     const struct fipd_addr *src)
 {
 	r->st.adverts_rcvd++;
+	if (r->cfg->n_peers > 0)
+		peer_heard(r, now_us, src);
 	if (p->priority == 0)
 		r->st.prio0_rcvd++;
 	if (p->version == 3 && p->family == AF_INET) {

@@ -7,7 +7,9 @@
 
 #include <sys/socket.h>
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_fipd.h"
 #include "fipd.h"
@@ -784,6 +786,87 @@ START_TEST(conf_084_unicast_peers_and_ttl)
 }
 END_TEST
 
+/* Read back what the router logged to stderr (see stranger_log). */
+static char *
+slurp(FILE *f)
+{
+	static char buf[8192];
+	size_t n;
+
+	fflush(f);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	return buf;
+}
+
+static int
+count_str(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (; (hay = strstr(hay, needle)) != NULL; hay++)
+		n++;
+	return n;
+}
+
+/*
+ * Unicast: an advert from an address that is not a unicast_peer (a
+ * renumbered peer) is dropped as ever, and logged once per source, naming
+ * the configured peers not heard lately (the stale entries).
+ */
+START_TEST(unicast_stranger_logged_once)
+{
+	struct vrrp_router *r;
+	struct vpkt p;
+	struct fipd_addr peer;
+	FILE *tmp;
+	char *out;
+	int saved;
+
+	base_cfg(3, 100);
+	CI.peers[0] = A("192.0.2.9");
+	CI.n_peers = 1;
+	r = mk();
+	vrrp_startup(r, F.now);
+	p = P(100, 150);
+	ck_assert_ptr_nonnull(tmp = tmpfile());
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_int_ne(dup2(fileno(tmp), 2), -1);
+
+	/* The peer is heard, then a stranger: every peer is heard. */
+	peer = A("192.0.2.9");
+	ck_assert_int_eq(check_drop(r, &p, "192.0.2.9", 255), VPKT_OK);
+	vrrp_rx(r, F.now, &p, &peer);
+	ck_assert_int_eq(check_drop(r, &p, "192.0.2.19", 255),
+	    VPKT_DROP_PEER);
+	/* Three intervals of silence from the peer: it is named. */
+	advance(r, 3100000);
+	ck_assert_int_eq(check_drop(r, &p, "192.0.2.29", 255),
+	    VPKT_DROP_PEER);
+	ck_assert_int_eq(check_drop(r, &p, "192.0.2.29", 255),
+	    VPKT_DROP_PEER);
+	ck_assert_int_eq(check_drop(r, &p, "192.0.2.19", 255),
+	    VPKT_DROP_PEER);
+
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	out = slurp(tmp);
+	fclose(tmp);
+	ck_assert_int_eq(count_str(out, "from 192.0.2.19, which is not a "
+	    "unicast_peer"), 1);
+	ck_assert_int_eq(count_str(out, "from 192.0.2.29, which is not a "
+	    "unicast_peer"), 1);
+	ck_assert_int_eq(count_str(out, "every unicast_peer is heard"), 1);
+	ck_assert_int_eq(count_str(out, "not heard lately (stale?): "
+	    "192.0.2.9"), 1);
+	ck_assert_uint_eq(vrrp_stats(r)->drops[VPKT_DROP_PEER], 4);
+	vrrp_free(r);
+}
+END_TEST
+
 /* Effective priority: clamped to 1..254; the owner stays 255. */
 START_TEST(fsm_effective_priority_clamp)
 {
@@ -907,6 +990,7 @@ suite_fsm(void)
 	tcase_add_test(tc, conf_023_033_rx_checks);
 	tcase_add_test(tc, conf_034_v3_mismatch_not_dropped);
 	tcase_add_test(tc, conf_084_unicast_peers_and_ttl);
+	tcase_add_test(tc, unicast_stranger_logged_once);
 	tcase_add_test(tc, fsm_effective_priority_clamp);
 	tcase_add_test(tc, fsm_fault_releases);
 	tcase_add_test(tc, fsm_transitions_counted);
