@@ -124,6 +124,29 @@ trim(char *s)
 	return s;
 }
 
+/*
+ * The canonical form of a section header: "instance  VI " and
+ * "instance VI" name the same section, so that a duplicate is found
+ * (and a reload does not see two sections where there is one).  Only
+ * the space between the kind and the name, and around both, is
+ * dropped: a name with inner spaces stays invalid.
+ */
+static void
+section_canon(const char *in, char *out, size_t outlen)
+{
+	char buf[CFG_LINE_MAX], *s, *name;
+
+	snprintf(buf, sizeof(buf), "%s", in);
+	s = trim(buf);
+	name = s + strcspn(s, " \t");
+	if (*name == '\0') {
+		snprintf(out, outlen, "%s", s);
+		return;
+	}
+	*name++ = '\0';
+	snprintf(out, outlen, "%s %s", s, trim(name));
+}
+
 /* Inspect each physical line for section headers and syntax errors. */
 static void
 scan_line(struct loader *ld, const char *text, int line)
@@ -141,7 +164,8 @@ scan_line(struct loader *ld, const char *text, int line)
 			return;
 		}
 		*e = '\0';
-		s = trim(s + 1);
+		section_canon(s + 1, buf, sizeof(buf));
+		s = buf;
 		TAILQ_FOREACH(rs, &ld->sects, entry) {
 			if (strcmp(rs->name, s) == 0) {
 				cfg_err(ld, line, "duplicate section [%s] "
@@ -210,9 +234,11 @@ cfg_handler(void *user, const char *section, const char *key,
 {
 	struct loader *ld = user;
 	struct raw *r;
+	char canon[CFG_LINE_MAX];
 
+	section_canon(section, canon, sizeof(canon));
 	r = xcalloc(1, sizeof(*r));
-	r->section = xstrdup(section);
+	r->section = xstrdup(canon);
 	r->key = xstrdup(key);
 	r->value = xstrdup(value != NULL ? value : "");
 	r->line = ld->line;

@@ -198,6 +198,35 @@ START_TEST(cfg_errors_have_lines)
 }
 END_TEST
 
+/*
+ * Issue 12: names are compared after trimming.  "[instance  VI_1]" (two
+ * spaces) is VI_1 again; before, both sections passed and the first
+ * reload stopped one of them for good.
+ */
+START_TEST(cfg_names_trimmed)
+{
+	struct cfg *c;
+
+	refused(INST "\n[instance  VI_1]\ninterface = eth1\n"
+	    "virtual_router_id = 51\nvirtual_ipaddress = 192.0.2.101\n",
+	    "t.conf:6: duplicate section [instance VI_1] (first at line 1)");
+	refused(INST "\n[ instance\tVI_1 ]\ninterface = eth1\n"
+	    "virtual_router_id = 51\nvirtual_ipaddress = 192.0.2.101\n",
+	    "t.conf:6: duplicate section [instance VI_1] (first at line 1)");
+	refused("[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	    "[check web]\ntype = dummy\nanswer = up\n"
+	    "[check   web ]\ntype = dummy\nanswer = up\n" INST,
+	    "t.conf:6: duplicate section [check web] (first at line 3)");
+	/* Spaces around the name alone are harmless. */
+	c = load("[instance   VI_1  ]\ninterface = eth0\n"
+	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.100\n");
+	ck_assert_msg(c != NULL, "errors: %s", errbuf);
+	ck_assert_str_eq(TAILQ_FIRST(&c->instances)->name, "VI_1");
+	ck_assert_str_eq(TAILQ_FIRST(&c->instances)->ifname, "eth0");
+	cfg_free(c);
+}
+END_TEST
+
 /* Rules across keys: CONFORMANCE 8, 9, 82, 83; duplicate VRIDs; families. */
 START_TEST(cfg_cross_key_rules)
 {
@@ -390,6 +419,7 @@ suite_config(void)
 	tcase_add_test(tc, cfg_defaults_and_decimals);
 	tcase_add_test(tc, cfg_global_keys);
 	tcase_add_test(tc, cfg_errors_have_lines);
+	tcase_add_test(tc, cfg_names_trimmed);
 	tcase_add_test(tc, cfg_cross_key_rules);
 	tcase_add_test(tc, cfg_same_vrid_other_interface);
 	tcase_add_test(tc, cfg_all_errors_reported);
