@@ -38,6 +38,7 @@ struct chk {
 	uint64_t last_start_us;
 	int known;
 	int up;
+	int carried;			/* verdict kept over a reload's change */
 	unsigned int ok_run;		/* consecutive UP results */
 	unsigned int fail_run;		/* consecutive DOWN results */
 	char reason[128];
@@ -98,12 +99,19 @@ chk_result(struct chk *c, int up, const char *reason)
 		c->fail_run++;
 		c->ok_run = 0;
 	}
-	if (!c->known) {
+	if (!c->known || c->carried) {
+		/*
+		 * The first result of a new check, or of a check whose
+		 * definition a reload changed: it stands on its own, the
+		 * carried verdict was only a placeholder.
+		 */
 		c->known = 1;
+		c->carried = 0;
+		changed = c->up != up || !was_known;
 		c->up = up;
-		changed = 1;
-		log_notice("check %s: %s (%s)", c->cc->name,
-		    up ? "UP" : "DOWN", c->reason);
+		if (!was_known)
+			log_notice("check %s: %s (%s)", c->cc->name,
+			    up ? "UP" : "DOWN", c->reason);
 	} else if (c->up && !up && c->fail_run >= c->cc->fall) {
 		c->up = 0;
 		changed = 1;
@@ -241,17 +249,45 @@ chk_find(const char *name)
 	return NULL;
 }
 
+/* The verdict of a check whose definition a reload changed. */
+struct chk_verdict {
+	TAILQ_ENTRY(chk_verdict) entry;
+	char name[FIPD_NAME_MAX];
+	int up;
+	char reason[128];
+	uint64_t probes, failures, transitions;
+};
+TAILQ_HEAD(chk_verdict_list, chk_verdict);
+
 void
 check_apply(struct cfg *nc, struct cfg *old)
 {
+	struct chk_verdict_list kept = TAILQ_HEAD_INITIALIZER(kept);
+	struct chk_verdict *v;
 	struct cfg_check *cc, *next;
 	struct chk *c, *tmp;
 
-	/* Changed or removed checks stop. */
+	/*
+	 * Changed or removed checks stop.  A changed check keeps its last
+	 * verdict until the new definition's first result: restarting it
+	 * as "unknown" would count a failing service as UP in between and
+	 * take an instance out of FAULT (issue 12).
+	 */
 	TAILQ_FOREACH_SAFE(c, &chks, entry, tmp) {
 		cc = cfg_check_find(nc, c->cc->name);
-		if (cc == NULL || strcmp(cc->signature, c->cc->signature) != 0)
-			chk_free(c);
+		if (cc != NULL && strcmp(cc->signature, c->cc->signature) == 0)
+			continue;
+		if (cc != NULL && c->known) {
+			v = xcalloc(1, sizeof(*v));
+			snprintf(v->name, sizeof(v->name), "%s", c->cc->name);
+			v->up = c->up;
+			snprintf(v->reason, sizeof(v->reason), "%s", c->reason);
+			v->probes = c->probes;
+			v->failures = c->failures;
+			v->transitions = c->transitions;
+			TAILQ_INSERT_TAIL(&kept, v, entry);
+		}
+		chk_free(c);
 	}
 	/* Unchanged ones keep their state and their (moved) section. */
 	TAILQ_FOREACH_SAFE(cc, &nc->checks, entry, next) {
@@ -266,9 +302,30 @@ check_apply(struct cfg *nc, struct cfg *old)
 		free(cc->signature);
 		free(cc);
 	}
-	TAILQ_FOREACH(cc, &nc->checks, entry)
-		if (chk_find(cc->name) == NULL)
-			chk_new(cc);
+	TAILQ_FOREACH(cc, &nc->checks, entry) {
+		if (chk_find(cc->name) != NULL)
+			continue;
+		c = chk_new(cc);
+		TAILQ_FOREACH(v, &kept, entry)
+			if (strcmp(v->name, cc->name) == 0)
+				break;
+		if (v == NULL)
+			continue;
+		c->known = 1;
+		c->carried = 1;
+		c->up = v->up;
+		snprintf(c->reason, sizeof(c->reason), "%s", v->reason);
+		c->probes = v->probes;
+		c->failures = v->failures;
+		c->transitions = v->transitions;
+		log_info("check %s: changed by reload, stays %s (%s) until "
+		    "its first result", cc->name, c->up ? "UP" : "DOWN",
+		    c->reason);
+	}
+	while ((v = TAILQ_FIRST(&kept)) != NULL) {
+		TAILQ_REMOVE(&kept, v, entry);
+		free(v);
+	}
 }
 
 void

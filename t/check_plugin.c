@@ -120,6 +120,76 @@ START_TEST(plug_check_section_keys)
 }
 END_TEST
 
+static void
+stop_loop_cb(void *arg)
+{
+	ev_break();
+}
+
+/* Run the event loop for ms milliseconds. */
+static void
+run_loop_ms(unsigned int ms)
+{
+	struct fipd_timer *t = ev_timer_new(stop_loop_cb, NULL);
+
+	ev_timer_arm(t, (uint64_t)ms * 1000);
+	ck_assert_int_eq(ev_loop(), 0);
+	ev_timer_free(t);
+}
+
+#define VERDICT_CONF(interval)						\
+	"[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"			\
+	"[check web]\ntype = dummy\nanswer = down\nweight = 0\n"	\
+	"interval = " interval "\n"					\
+	"[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"	\
+	"virtual_ipaddress = 192.0.2.100\ntrack_check = web\n"
+
+/*
+ * Issue 12: a reload that edits a failing check keeps its verdict until
+ * the new definition's first result.  Before, the check restarted as
+ * "unknown", which counts as UP, and a node in FAULT went to MASTER
+ * with its service down.
+ */
+START_TEST(check_reload_keeps_verdict)
+{
+	struct cfg *a, *b;
+	struct check_status st;
+
+	ck_assert_int_eq(ev_init(), 0);
+	a = cfg_load_string(VERDICT_CONF("0.1"), "a.conf", stderr);
+	ck_assert_ptr_nonnull(a);
+	check_apply(a, NULL);
+	run_loop_ms(30);
+	ck_assert_int_eq(check_get("web", &st), 0);
+	ck_assert_int_eq(st.known, 1);
+	ck_assert_int_eq(st.up, 0);
+	ck_assert_str_eq(st.reason, "dummy");
+
+	b = cfg_load_string(VERDICT_CONF("0.2"), "b.conf", stderr);
+	ck_assert_ptr_nonnull(b);
+	check_apply(b, a);
+	/* Changed, not probed yet: still DOWN with its reason. */
+	ck_assert_int_eq(check_get("web", &st), 0);
+	ck_assert_uint_eq(st.interval_cs, 20);
+	ck_assert_msg(st.known && !st.up, "known %d up %d after the reload",
+	    st.known, st.up);
+	ck_assert_str_eq(st.reason, "dummy");
+	ck_assert_uint_eq(st.transitions, 0);
+	run_loop_ms(30);
+	ck_assert_int_eq(check_get("web", &st), 0);
+	ck_assert_int_eq(st.known, 1);
+	ck_assert_int_eq(st.up, 0);
+	ck_assert_uint_eq(st.transitions, 0);
+	ck_assert_uint_ge(st.probes, 2);
+
+	check_stop_all();
+	cfg_free(a);
+	cfg_free(b);
+	ev_fini();
+	plug_unload_all();
+}
+END_TEST
+
 Suite *
 suite_plugin(void)
 {
@@ -128,6 +198,7 @@ suite_plugin(void)
 
 	tcase_add_test(tc, plug_refuses_bad_abi);
 	tcase_add_test(tc, plug_refuses_bad_magic);
+	tcase_add_test(tc, check_reload_keeps_verdict);
 	tcase_add_test(tc, plug_refuses_missing_symbol);
 	tcase_add_test(tc, plug_refuses_unloadable);
 	tcase_add_test(tc, plug_loads_good_and_refuses_duplicate);
