@@ -318,7 +318,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 		c->probes = v->probes;
 		c->failures = v->failures;
 		c->transitions = v->transitions;
-		log_info("check %s: changed by reload, stays %s (%s) until "
+		log_notice("check %s: changed by reload, stays %s (%s) until "
 		    "its first result", cc->name, c->up ? "UP" : "DOWN",
 		    c->reason);
 	}
