@@ -275,7 +275,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 	 */
 	TAILQ_FOREACH_SAFE(c, &chks, entry, tmp) {
 		cc = cfg_check_find(nc, c->cc->name);
-		if (cc != NULL && strcmp(cc->signature, c->cc->signature) == 0)
+		if (cc != NULL && cfg_check_diff(c->cc, cc, NULL) == CFG_SAME)
 			continue;
 		if (cc != NULL && c->known) {
 			v = xcalloc(1, sizeof(*v));
@@ -296,11 +296,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 		TAILQ_REMOVE(&old->checks, c->cc, entry);
 		TAILQ_INSERT_BEFORE(cc, c->cc, entry);
 		TAILQ_REMOVE(&nc->checks, cc, entry);
-		if (cc->conf != NULL &&
-		    plug_desc(cc->plug)->check->conf_free != NULL)
-			plug_desc(cc->plug)->check->conf_free(cc->conf);
-		free(cc->signature);
-		free(cc);
+		cfg_check_free(cc);
 	}
 	TAILQ_FOREACH(cc, &nc->checks, entry) {
 		if (chk_find(cc->name) != NULL)

@@ -1,14 +1,18 @@
 /*
- * Configuration: INI (inih) -> validated struct cfg.
+ * Configuration: INI (inih) -> validated struct cfg, driven by key tables.
  *
- * Two passes.  inih first reads every line into a list of raw entries
- * (section, key, value, line); our reader counts lines because Debian's
- * inih has no INI_HANDLER_LINENO.  Then [global] is applied first (it
- * names plugin_dir), plugins are loaded, and the sections are checked
- * with table-driven core keys; keys the core does not know go to the
- * plugins (check sections to their `type`, instance keys to the action
- * plugins).  Every error is reported as FILE:LINE, all of them, and the
- * whole config is refused if there is one: nothing is half-applied.
+ * Two passes.  inih first reads every line; our reader counts lines
+ * (Debian's inih has no INI_HANDLER_LINENO) and files each key under its
+ * section, found by a hash of canonical section names.  Then [global] is
+ * applied (it names plugin_dir), plugins are loaded, and each section is
+ * parsed once by its table (global_keys[], check_keys[], instance_keys[]):
+ * a table entry gives the key's type, range, whether it repeats, what a
+ * reload does with it, and where the value lands.  Keys a table does not
+ * know go to the plugins (check sections to their `type`, instance keys
+ * to the action plugins).  Every error is reported as FILE:LINE, all of
+ * them, and the whole config is refused if there is one: nothing is
+ * half-applied.  Everything is linear in the number of lines (hashes for
+ * section and check names, a sort for VRID clashes).
  */
 #include "config.h"
 
@@ -31,31 +35,41 @@
 
 #define CFG_LINE_MAX 4096
 
-struct raw {
-	TAILQ_ENTRY(raw) entry;
-	char *section;		/* as written: "instance VI_1" */
+/* One `key = value` line. */
+struct ent {
 	char *key;
 	char *value;
 	int line;
-	int used;
 };
-TAILQ_HEAD(raw_list, raw);
 
-struct rsect {
-	TAILQ_ENTRY(rsect) entry;
-	char *name;
+/* One section, its lines in file order. */
+struct sect {
+	char *name;		/* canonical: "instance VI_1" */
 	int line;
+	int dup;		/* a second header of an earlier section */
+	struct ent *ents;
+	size_t n_ents, cap_ents;
 };
-TAILQ_HEAD(rsect_list, rsect);
+
+/* Open-addressing hash of names (sections, checks). */
+struct nhash {
+	const char **keys;
+	void **vals;
+	size_t cap, n;
+};
 
 struct loader {
 	const char *name;	/* file name for messages */
 	FILE *errs;
 	int nerr;
 	int line;		/* lines read so far */
-	int last_line;		/* line of the last complete line handed out */
-	struct raw_list raws;
-	struct rsect_list sects;
+	struct sect **sects;	/* in file order */
+	size_t n_sects, cap_sects;
+	struct nhash sect_names;
+	struct sect *cur;	/* the section keys go to */
+	struct ent *outside;	/* keys before any section */
+	size_t n_outside;
+	struct nhash check_names;
 	/* input */
 	FILE *fp;
 	const char *str;
@@ -147,12 +161,93 @@ section_canon(const char *in, char *out, size_t outlen)
 	snprintf(out, outlen, "%s %s", s, trim(name));
 }
 
+
+/* ----------------------------------------------------------- hashes */
+
+static uint64_t
+nhash_fn(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	for (; *s != '\0'; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+static void *
+nhash_get(const struct nhash *h, const char *key)
+{
+	size_t i;
+
+	if (h->cap == 0)
+		return NULL;
+	for (i = nhash_fn(key) & (h->cap - 1); h->keys[i] != NULL;
+	    i = (i + 1) & (h->cap - 1))
+		if (strcmp(h->keys[i], key) == 0)
+			return h->vals[i];
+	return NULL;
+}
+
+/* key must outlive the table (it points into the value). */
+static void
+nhash_put(struct nhash *h, const char *key, void *val)
+{
+	struct nhash old = *h;
+	size_t i;
+
+	if (2 * (h->n + 1) > h->cap) {
+		h->cap = h->cap == 0 ? 64 : 2 * h->cap;
+		h->keys = xcalloc(h->cap, sizeof(*h->keys));
+		h->vals = xcalloc(h->cap, sizeof(*h->vals));
+		h->n = 0;
+		for (i = 0; i < old.cap; i++)
+			if (old.keys[i] != NULL)
+				nhash_put(h, old.keys[i], old.vals[i]);
+		free(old.keys);
+		free(old.vals);
+	}
+	for (i = nhash_fn(key) & (h->cap - 1); h->keys[i] != NULL;
+	    i = (i + 1) & (h->cap - 1))
+		;
+	h->keys[i] = key;
+	h->vals[i] = val;
+	h->n++;
+}
+
+static void
+nhash_free(struct nhash *h)
+{
+	free(h->keys);
+	free(h->vals);
+	memset(h, 0, sizeof(*h));
+}
+
+/* ---------------------------------------------------------- raw pass */
+
+static void
+ent_add(struct ent **ents, size_t *n, size_t *cap, const char *key,
+    const char *value, int line)
+{
+	struct ent *e;
+
+	if (*n == *cap) {
+		*cap = *cap == 0 ? 8 : 2 * *cap;
+		*ents = xrealloc(*ents, *cap * sizeof(**ents));
+	}
+	e = &(*ents)[(*n)++];
+	e->key = xstrdup(key);
+	e->value = xstrdup(value);
+	e->line = line;
+}
+
 /* Inspect each physical line for section headers and syntax errors. */
 static void
 scan_line(struct loader *ld, const char *text, int line)
 {
 	char buf[CFG_LINE_MAX], *s, *e;
-	struct rsect *rs;
+	struct sect *sc, *first;
 
 	snprintf(buf, sizeof(buf), "%s", text);
 	s = trim(buf);
@@ -165,18 +260,24 @@ scan_line(struct loader *ld, const char *text, int line)
 		}
 		*e = '\0';
 		section_canon(s + 1, buf, sizeof(buf));
-		s = buf;
-		TAILQ_FOREACH(rs, &ld->sects, entry) {
-			if (strcmp(rs->name, s) == 0) {
-				cfg_err(ld, line, "duplicate section [%s] "
-				    "(first at line %d)", s, rs->line);
-				return;
-			}
+		sc = xcalloc(1, sizeof(*sc));
+		sc->name = xstrdup(buf);
+		sc->line = line;
+		if ((first = nhash_get(&ld->sect_names, sc->name)) != NULL) {
+			/* Its keys are kept apart and not applied. */
+			cfg_err(ld, line, "duplicate section [%s] (first at "
+			    "line %d)", sc->name, first->line);
+			sc->dup = 1;
+		} else
+			nhash_put(&ld->sect_names, sc->name, sc);
+		if (ld->n_sects == ld->cap_sects) {
+			ld->cap_sects = ld->cap_sects == 0 ? 64 :
+			    2 * ld->cap_sects;
+			ld->sects = xrealloc(ld->sects, ld->cap_sects *
+			    sizeof(*ld->sects));
 		}
-		rs = xcalloc(1, sizeof(*rs));
-		rs->name = xstrdup(s);
-		rs->line = line;
-		TAILQ_INSERT_TAIL(&ld->sects, rs, entry);
+		ld->sects[ld->n_sects++] = sc;
+		ld->cur = sc;
 		return;
 	}
 	if (strchr(s, '=') == NULL && strchr(s, ':') == NULL)
@@ -228,21 +329,28 @@ cfg_reader(char *str, int num, void *stream)
 	return str;
 }
 
+/*
+ * Keys go to the section our reader saw last (inih's own section name is
+ * as written and cut at INI_MAX_SECTION; only "none yet" is taken from
+ * it).
+ */
 static int
 cfg_handler(void *user, const char *section, const char *key,
     const char *value)
 {
 	struct loader *ld = user;
-	struct raw *r;
-	char canon[CFG_LINE_MAX];
+	size_t cap;
 
-	section_canon(section, canon, sizeof(canon));
-	r = xcalloc(1, sizeof(*r));
-	r->section = xstrdup(canon);
-	r->key = xstrdup(key);
-	r->value = xstrdup(value != NULL ? value : "");
-	r->line = ld->line;
-	TAILQ_INSERT_TAIL(&ld->raws, r, entry);
+	if (value == NULL)
+		value = "";
+	if (section[0] == '\0' || ld->cur == NULL) {
+		cap = ld->n_outside;
+		ent_add(&ld->outside, &ld->n_outside, &cap, key, value,
+		    ld->line);
+		return 1;
+	}
+	ent_add(&ld->cur->ents, &ld->cur->n_ents, &ld->cur->cap_ents, key,
+	    value, ld->line);
 	return 1;
 }
 
@@ -411,119 +519,581 @@ parse_hostport(const char *v)
 	return parse_uint(colon + 1, 1, 65535, &port);
 }
 
+
+/* ------------------------------------------------------- key tables */
+
+/* How a table key's value is read. */
+enum ktype {
+	KT_NAME,	/* valid_name() into char[size] */
+	KT_IFNAME,	/* an interface name into char[size] */
+	KT_BOOL,	/* yes|no|true|false|on|off|1|0 into int */
+	KT_UINT,	/* decimal, min-max, into a field of `size` bytes */
+	KT_INT,		/* signed decimal, min-max */
+	KT_CS,		/* seconds with up to 2 decimals -> centiseconds */
+	KT_ENUM,	/* one of enums[], case-insensitive */
+	KT_FN,		/* set() parses, stores and reports */
+};
+
+/* How two parsed values of a key are compared (reload). */
+enum kcmp {
+	KC_AUTO,	/* by type: bytes of size, or a string */
+	KC_BYTES,	/* size bytes at off */
+	KC_STR,		/* NUL-terminated string at off */
+	KC_LIST,	/* array pointer at off, count (size_t) at off_n */
+	KC_NONE,	/* not a value of the struct (e.g. check type) */
+};
+
+/* Key flags. */
+#define KF_REPEAT	0x01	/* may appear more than once (list) */
+/*
+ * A reload applies a change of this key to a running instance in place
+ * (daemon.c inst_update): no restart, no transition.
+ */
+#define KF_INPLACE	0x02
+/*
+ * Identity of an instance: a change restarts it whatever the reload can
+ * do in place (interface, VRID, version; the address family comes with
+ * virtual_ipaddress).
+ */
+#define KF_IDENTITY	0x04
+
+struct kenum {
+	const char *name;
+	int value;
+};
+
+struct pctx;
+typedef void kset_fn(struct pctx *, void *base, const char *value);
+
+struct key {
+	const char *name;
+	enum ktype type;
+	unsigned int flags;
+	long min, max;		/* KT_UINT, KT_INT, KT_CS (centiseconds) */
+	size_t off, size;	/* where the value lands */
+	const char *expect;	/* "expected ..." in messages */
+	const struct kenum *enums;	/* KT_ENUM, NULL-terminated */
+	kset_fn *set;		/* KT_FN */
+	enum kcmp cmp;
+	size_t off_n, elem;	/* KC_LIST */
+};
+
+/* What a setter needs: where it is and what the section saw so far. */
+struct pctx {
+	struct loader *ld;
+	const struct key *k;
+	int line;		/* of the key being set */
+	const int *lines;	/* first line of each key of the table */
+	int vip_family_line;	/* line that set the VIP family */
+};
+
+#define KNUM(n, t, fl, lo, hi, st, fld, ex) {				\
+	.name = (n), .type = (t), .flags = (fl), .min = (lo), .max = (hi), \
+	.off = offsetof(st, fld), .size = sizeof(((st *)0)->fld),	\
+	.expect = (ex) }
+#define KFN(n, fl, fn, c, st, fld) {					\
+	.name = (n), .type = KT_FN, .flags = (fl), .set = (fn),		\
+	.cmp = (c), .off = offsetof(st, fld),				\
+	.size = sizeof(((st *)0)->fld) }
+#define KLIST(n, fl, fn, st, fld, nfld) {				\
+	.name = (n), .type = KT_FN, .flags = (fl) | KF_REPEAT,		\
+	.set = (fn), .cmp = KC_LIST, .off = offsetof(st, fld),		\
+	.off_n = offsetof(st, nfld), .elem = sizeof(*((st *)0)->fld) }
+
+static void
+store_num(void *p, size_t size, long v)
+{
+	uint8_t u8 = (uint8_t)v;
+	uint16_t u16 = (uint16_t)v;
+	int32_t i32 = (int32_t)v;
+	int64_t i64 = v;
+
+	switch (size) {
+	case 1:
+		memcpy(p, &u8, 1);
+		break;
+	case 2:
+		memcpy(p, &u16, 2);
+		break;
+	case 4:
+		memcpy(p, &i32, 4);
+		break;
+	case 8:
+		memcpy(p, &i64, 8);
+		break;
+	default:
+		fatalx("%s: field size %zu", __func__, size);
+	}
+}
+
+/* Parse one value by its table entry; errors name the key's line. */
+static void
+key_set(struct pctx *pc, void *base, const char *v)
+{
+	const struct key *k = pc->k;
+	char *field = (char *)base + k->off;
+	unsigned long u;
+	long l;
+	int b;
+	size_t i;
+
+	switch (k->type) {
+	case KT_NAME:
+	case KT_IFNAME:
+		if (!valid_name(v, k->size) ||
+		    (k->type == KT_IFNAME && strchr(v, '/') != NULL)) {
+			cfg_err(pc->ld, pc->line, "%s: invalid name '%s'",
+			    k->name, v);
+			return;
+		}
+		memset(field, 0, k->size);
+		memcpy(field, v, strlen(v));
+		return;
+	case KT_BOOL:
+		if (parse_bool(v, &b) == -1)
+			break;
+		store_num(field, k->size, b);
+		return;
+	case KT_UINT:
+		if (parse_uint(v, (unsigned long)k->min, (unsigned long)k->max,
+		    &u) == -1)
+			break;
+		store_num(field, k->size, (long)u);
+		return;
+	case KT_INT:
+		if (parse_int(v, k->min, k->max, &l) == -1)
+			break;
+		store_num(field, k->size, l);
+		return;
+	case KT_CS:
+		if (parse_cs(v, &u) == -1 || u < (unsigned long)k->min ||
+		    u > (unsigned long)k->max)
+			break;
+		store_num(field, k->size, (long)u);
+		return;
+	case KT_ENUM:
+		for (i = 0; k->enums[i].name != NULL; i++)
+			if (strcasecmp(v, k->enums[i].name) == 0) {
+				store_num(field, k->size, k->enums[i].value);
+				return;
+			}
+		break;
+	case KT_FN:
+		k->set(pc, base, v);
+		return;
+	}
+	cfg_err(pc->ld, pc->line, "%s: expected %s, got '%s'", k->name,
+	    k->expect, v);
+}
+
+/*
+ * Compare one key of two parsed structs.
+ * Returns: 0 when equal.
+ */
+static int
+key_cmp(const struct key *k, const void *a, const void *b)
+{
+	const char *fa = (const char *)a + k->off;
+	const char *fb = (const char *)b + k->off;
+	enum kcmp c = k->cmp;
+	size_t na, nb;
+	const void *pa, *pb;
+
+	if (c == KC_AUTO)
+		c = k->type == KT_NAME || k->type == KT_IFNAME ? KC_STR :
+		    KC_BYTES;
+	switch (c) {
+	case KC_AUTO:
+	case KC_BYTES:
+		return memcmp(fa, fb, k->size);
+	case KC_STR:
+		return strcmp(fa, fb);
+	case KC_LIST:
+		memcpy(&na, (const char *)a + k->off_n, sizeof(na));
+		memcpy(&nb, (const char *)b + k->off_n, sizeof(nb));
+		memcpy(&pa, fa, sizeof(pa));
+		memcpy(&pb, fb, sizeof(pb));
+		if (na != nb)
+			return 1;
+		return na == 0 ? 0 : memcmp(pa, pb, na * k->elem);
+	case KC_NONE:
+		return 0;
+	}
+	return 1;
+}
+
+/* Index of key in a table of n entries, or -1. */
+static int
+key_find(const struct key *t, size_t n, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i].name, key) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* ---------------------------------------------------------- [global] */
 
 static void
-apply_global(struct loader *ld, struct raw *r)
+set_router_id(struct pctx *pc, void *base, const char *v)
 {
-	struct cfg_global *g = &ld->cfg->global;
-	const char *v = r->value;
+	struct cfg_global *g = base;
 
-	if (strcmp(r->key, "router_id") == 0) {
-		if (!valid_name(v, sizeof(g->router_id)))
-			cfg_err(ld, r->line, "router_id: '%s' is not a valid "
-			    "name (letters, digits, _ - . : @; at most %zu)", v,
-			    sizeof(g->router_id) - 1);
-		else
-			strcpy(g->router_id, v);
-	} else if (strcmp(r->key, "plugin_dir") == 0) {
-		struct stat st;
-
-		if (v[0] != '/' || strlen(v) >= sizeof(g->plugin_dir))
-			cfg_err(ld, r->line, "plugin_dir: must be an absolute "
-			    "path");
-		else if (strchr(v, ':') == NULL &&
-		    (stat(v, &st) == -1 || !S_ISDIR(st.st_mode)))
-			cfg_err(ld, r->line, "plugin_dir: %s is not a "
-			    "directory", v);
-		else
-			strcpy(g->plugin_dir, v);
-	} else if (strcmp(r->key, "control_socket") == 0) {
-		if (v[0] != '/' || strlen(v) >= sizeof(g->control_socket))
-			cfg_err(ld, r->line, "control_socket: must be an "
-			    "absolute path shorter than %zu characters",
-			    sizeof(g->control_socket));
-		else
-			strcpy(g->control_socket, v);
-	} else if (strcmp(r->key, "script_user") == 0) {
-		if (!valid_name(v, sizeof(g->script_user)))
-			cfg_err(ld, r->line, "script_user: '%s' is not a "
-			    "valid user name", v);
-		else if (getpwnam(v) == NULL)
-			cfg_err(ld, r->line, "script_user: no such user '%s'",
-			    v);
-		else
-			strcpy(g->script_user, v);
-	} else if (strcmp(r->key, "metrics_listen") == 0) {
-		if (strlen(v) >= sizeof(g->metrics_listen) ||
-		    parse_hostport(v) == -1)
-			cfg_err(ld, r->line, "metrics_listen: expected "
-			    "HOST:PORT (e.g. 127.0.0.1:9650 or [::1]:9650), "
-			    "got '%s'", v);
-		else
-			strcpy(g->metrics_listen, v);
-	} else
-		cfg_err(ld, r->line, "unknown key '%s' in [global]", r->key);
+	if (!valid_name(v, sizeof(g->router_id)))
+		cfg_err(pc->ld, pc->line, "router_id: '%s' is not a valid "
+		    "name (letters, digits, _ - . : @; at most %zu)", v,
+		    sizeof(g->router_id) - 1);
+	else
+		strcpy(g->router_id, v);
 }
 
-/* ----------------------------------------------------------- sections */
-
-/*
- * Refuse repeated keys that are not repeatable.  The first occurrence is
- * kept for the error message.
- */
-static int
-check_dup(struct loader *ld, struct raw *r, const char *const *repeatable)
+static void
+set_plugin_dir(struct pctx *pc, void *base, const char *v)
 {
-	struct raw *o;
+	struct cfg_global *g = base;
+	struct stat st;
+
+	if (v[0] != '/' || strlen(v) >= sizeof(g->plugin_dir))
+		cfg_err(pc->ld, pc->line, "plugin_dir: must be an absolute "
+		    "path");
+	else if (strchr(v, ':') == NULL &&
+	    (stat(v, &st) == -1 || !S_ISDIR(st.st_mode)))
+		cfg_err(pc->ld, pc->line, "plugin_dir: %s is not a "
+		    "directory", v);
+	else
+		strcpy(g->plugin_dir, v);
+}
+
+static void
+set_control_socket(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_global *g = base;
+
+	if (v[0] != '/' || strlen(v) >= sizeof(g->control_socket))
+		cfg_err(pc->ld, pc->line, "control_socket: must be an "
+		    "absolute path shorter than %zu characters",
+		    sizeof(g->control_socket));
+	else
+		strcpy(g->control_socket, v);
+}
+
+static void
+set_script_user(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_global *g = base;
+
+	if (!valid_name(v, sizeof(g->script_user)))
+		cfg_err(pc->ld, pc->line, "script_user: '%s' is not a "
+		    "valid user name", v);
+	else if (getpwnam(v) == NULL)
+		cfg_err(pc->ld, pc->line, "script_user: no such user '%s'",
+		    v);
+	else
+		strcpy(g->script_user, v);
+}
+
+static void
+set_metrics_listen(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_global *g = base;
+
+	if (strlen(v) >= sizeof(g->metrics_listen) ||
+	    parse_hostport(v) == -1)
+		cfg_err(pc->ld, pc->line, "metrics_listen: expected "
+		    "HOST:PORT (e.g. 127.0.0.1:9650 or [::1]:9650), "
+		    "got '%s'", v);
+	else
+		strcpy(g->metrics_listen, v);
+}
+
+/* Changes of [global] take effect at the next restart (daemon.c). */
+static const struct key global_keys[] = {
+	KFN("router_id", 0, set_router_id, KC_STR, struct cfg_global,
+	    router_id),
+	KFN("plugin_dir", 0, set_plugin_dir, KC_STR, struct cfg_global,
+	    plugin_dir),
+	KFN("control_socket", 0, set_control_socket, KC_STR,
+	    struct cfg_global, control_socket),
+	KFN("script_user", 0, set_script_user, KC_STR, struct cfg_global,
+	    script_user),
+	KFN("metrics_listen", 0, set_metrics_listen, KC_STR,
+	    struct cfg_global, metrics_listen),
+};
+#define N_GLOBAL_KEYS (sizeof(global_keys) / sizeof(global_keys[0]))
+
+/* ------------------------------------------------------ [check NAME] */
+
+/* `type` selects the plugin before the other keys are read. */
+static void
+set_nothing(struct pctx *pc, void *base, const char *v)
+{
+}
+
+enum ckey {
+	CK_TYPE, CK_INTERVAL, CK_TIMEOUT, CK_RISE, CK_FALL, CK_WEIGHT, CK_MAX
+};
+
+static const struct key check_keys[CK_MAX] = {
+	[CK_TYPE] = KFN("type", 0, set_nothing, KC_NONE, struct cfg_check,
+	    plug),
+	[CK_INTERVAL] = KNUM("interval", KT_CS, 0, 1, 360000,
+	    struct cfg_check, interval_cs, "seconds 0.01-3600"),
+	[CK_TIMEOUT] = KNUM("timeout", KT_CS, 0, 1, 360000,
+	    struct cfg_check, timeout_cs, "seconds 0.01-3600"),
+	[CK_RISE] = KNUM("rise", KT_UINT, 0, 1, 100, struct cfg_check,
+	    rise, "1-100"),
+	[CK_FALL] = KNUM("fall", KT_UINT, 0, 1, 100, struct cfg_check,
+	    fall, "1-100"),
+	[CK_WEIGHT] = KNUM("weight", KT_INT, 0, -254, 254, struct cfg_check,
+	    weight, "-254..254"),
+};
+
+/* ---------------------------------------------------- [instance NAME] */
+
+enum ikey {
+	IK_INTERFACE, IK_VRID, IK_PRIORITY, IK_STATE, IK_VERSION,
+	IK_ADVERT_INT, IK_AUTH_PASS, IK_VIP, IK_SRC, IK_PEER, IK_PREEMPT,
+	IK_PREEMPT_DELAY, IK_TRACK_CHECK, IK_TRACK_IF, IK_GARP_REPEAT,
+	IK_GARP_REFRESH, IK_CSUM, IK_STRICT_TTL, IK_MAX
+};
+
+static void
+set_auth_pass(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_instance *ci = base;
+
+	if (strlen(v) == 0 || strlen(v) > VPKT_AUTH_LEN)
+		cfg_err(pc->ld, pc->line, "auth_pass: 1-%d characters "
+		    "(VRRPv2 PASS authentication)", VPKT_AUTH_LEN);
+	else {
+		memset(ci->auth_pass, 0, sizeof(ci->auth_pass));
+		strcpy(ci->auth_pass, v);
+	}
+}
+
+static void
+set_vip(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_instance *ci = base;
+	struct fipd_addr a;
 	size_t i;
 
-	for (i = 0; repeatable != NULL && repeatable[i] != NULL; i++)
-		if (strcmp(r->key, repeatable[i]) == 0)
-			return 0;
-	TAILQ_FOREACH(o, &ld->raws, entry) {
-		if (o == r)
-			break;
-		if (strcmp(o->section, r->section) == 0 &&
-		    strcmp(o->key, r->key) == 0) {
-			cfg_err(ld, r->line, "duplicate key '%s' (first at "
-			    "line %d)", r->key, o->line);
-			return -1;
-		}
+	if (parse_addr(v, 1, &a) == -1) {
+		cfg_err(pc->ld, pc->line, "virtual_ipaddress: '%s' is not "
+		    "an address[/prefix]", v);
+		return;
 	}
+	if (ci->n_vips == CFG_MAX_VIPS) {
+		cfg_err(pc->ld, pc->line, "virtual_ipaddress: at most %d",
+		    CFG_MAX_VIPS);
+		return;
+	}
+	if (ci->n_vips > 0 && a.family != ci->family) {
+		cfg_err(pc->ld, pc->line, "virtual_ipaddress: %s mixes "
+		    "IPv4 and IPv6 in one instance (line %d); use "
+		    "one instance per family", v, pc->vip_family_line);
+		return;
+	}
+	for (i = 0; i < ci->n_vips; i++)
+		if (vpkt_addr_cmp(&a, &ci->vips[i]) == 0) {
+			cfg_err(pc->ld, pc->line, "virtual_ipaddress: %s "
+			    "listed twice", v);
+			return;
+		}
+	if (ci->n_vips == 0) {
+		ci->family = a.family;
+		pc->vip_family_line = pc->line;
+	}
+	ci->vips = xrealloc(ci->vips, (ci->n_vips + 1) * sizeof(*ci->vips));
+	ci->vips[ci->n_vips++] = a;
+}
+
+static void
+set_src(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_instance *ci = base;
+	struct fipd_addr a;
+
+	if (parse_addr(v, 0, &a) == -1)
+		cfg_err(pc->ld, pc->line, "unicast_src_ip: '%s' is not an "
+		    "address", v);
+	else {
+		ci->src = a;
+		ci->src_set = 1;
+	}
+}
+
+static void
+set_peer(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_instance *ci = base;
+	struct fipd_addr a;
+
+	if (parse_addr(v, 0, &a) == -1)
+		cfg_err(pc->ld, pc->line, "unicast_peer: '%s' is not an "
+		    "address", v);
+	else if (ci->n_peers == CFG_MAX_PEERS)
+		cfg_err(pc->ld, pc->line, "unicast_peer: at most %d",
+		    CFG_MAX_PEERS);
+	else {
+		ci->peers = xrealloc(ci->peers, (ci->n_peers + 1) *
+		    sizeof(*ci->peers));
+		ci->peers[ci->n_peers++] = a;
+	}
+}
+
+static void
+set_track_check(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_instance *ci = base;
+
+	if (!valid_name(v, FIPD_NAME_MAX))
+		cfg_err(pc->ld, pc->line, "track_check: invalid name '%s'",
+		    v);
+	else if (ci->n_track_check == CFG_MAX_TRACK)
+		cfg_err(pc->ld, pc->line, "track_check: at most %d",
+		    CFG_MAX_TRACK);
+	else {
+		ci->track_check = xrealloc(ci->track_check,
+		    (ci->n_track_check + 1) * sizeof(*ci->track_check));
+		/* Zero-filled: the reload compares the arrays' bytes. */
+		memset(ci->track_check[ci->n_track_check], 0,
+		    sizeof(*ci->track_check));
+		strcpy(ci->track_check[ci->n_track_check++], v);
+	}
+}
+
+static void
+set_track_if(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_instance *ci = base;
+
+	if (!valid_name(v, IF_NAMESIZE) || strchr(v, '/'))
+		cfg_err(pc->ld, pc->line, "track_interface: invalid name "
+		    "'%s'", v);
+	else if (ci->n_track_if == CFG_MAX_TRACK)
+		cfg_err(pc->ld, pc->line, "track_interface: at most %d",
+		    CFG_MAX_TRACK);
+	else {
+		ci->track_if = xrealloc(ci->track_if,
+		    (ci->n_track_if + 1) * sizeof(*ci->track_if));
+		memset(ci->track_if[ci->n_track_if], 0,
+		    sizeof(*ci->track_if));
+		strcpy(ci->track_if[ci->n_track_if++], v);
+	}
+}
+
+static const struct kenum state_enum[] = {
+	{ "MASTER", 1 }, { "BACKUP", 0 }, { NULL, 0 }
+};
+static const struct kenum csum_enum[] = {
+	{ "pseudo_header", VPKT_CSUM_PSEUDO },
+	{ "rfc9568", VPKT_CSUM_RFC9568 },
+	{ NULL, 0 }
+};
+
+#define CI struct cfg_instance
+static const struct key instance_keys[IK_MAX] = {
+	[IK_INTERFACE] = KNUM("interface", KT_IFNAME, KF_IDENTITY, 0, 0, CI,
+	    ifname, NULL),
+	/* RFC 9568 6.1: VRID 1-255, no default. */
+	[IK_VRID] = KNUM("virtual_router_id", KT_UINT, KF_IDENTITY, 1, 255,
+	    CI, vrid, "1-255"),
+	/* RFC 9568 6.1: 255 = owner, backups 1-254, 0 reserved. */
+	[IK_PRIORITY] = KNUM("priority", KT_UINT, KF_INPLACE, 1, 255, CI,
+	    priority, "1-255 (255 = address owner)"),
+	[IK_STATE] = { .name = "state", .type = KT_ENUM, .flags = KF_INPLACE,
+	    .off = offsetof(CI, start_master),
+	    .size = sizeof(((CI *)0)->start_master),
+	    .expect = "MASTER or BACKUP", .enums = state_enum },
+	[IK_VERSION] = KNUM("version", KT_UINT, KF_IDENTITY, 2, 3, CI,
+	    version, "2 or 3"),
+	/* RFC 9568 5.2.7: 12 bits of centiseconds, 0 meaningless. */
+	[IK_ADVERT_INT] = KNUM("advert_int", KT_CS, 0, 1, 25500, CI,
+	    advert_int_cs, "seconds 0.01-40.95 (v3) or 1-255 (v2)"),
+	[IK_AUTH_PASS] = KFN("auth_pass", 0, set_auth_pass, KC_STR, CI,
+	    auth_pass),
+	/* The list carries the family: a change of family is a change. */
+	[IK_VIP] = KLIST("virtual_ipaddress", 0, set_vip, CI, vips, n_vips),
+	[IK_SRC] = KFN("unicast_src_ip", 0, set_src, KC_BYTES, CI, src),
+	[IK_PEER] = KLIST("unicast_peer", 0, set_peer, CI, peers, n_peers),
+	[IK_PREEMPT] = KNUM("preempt", KT_BOOL, KF_INPLACE, 0, 1, CI, preempt,
+	    "yes or no"),
+	[IK_PREEMPT_DELAY] = KNUM("preempt_delay", KT_CS, KF_INPLACE, 0,
+	    100000, CI, preempt_delay_cs, "seconds 0-1000"),
+	[IK_TRACK_CHECK] = KLIST("track_check", 0, set_track_check, CI,
+	    track_check, n_track_check),
+	[IK_TRACK_IF] = KLIST("track_interface", 0, set_track_if, CI,
+	    track_if, n_track_if),
+	[IK_GARP_REPEAT] = KNUM("garp_repeat", KT_UINT, KF_INPLACE, 0, 100,
+	    CI, garp_repeat, "0-100"),
+	[IK_GARP_REFRESH] = KNUM("garp_refresh", KT_CS, KF_INPLACE, 0,
+	    360000, CI, garp_refresh_cs, "seconds 0-3600 (0 = off)"),
+	[IK_CSUM] = { .name = "checksum_mode", .type = KT_ENUM,
+	    .off = offsetof(CI, csum_tx), .size = sizeof(((CI *)0)->csum_tx),
+	    .expect = "pseudo_header or rfc9568", .enums = csum_enum },
+	[IK_STRICT_TTL] = KNUM("strict_ttl", KT_BOOL, 0, 0, 1, CI,
+	    strict_ttl, "yes or no"),
+};
+#undef CI
+
+/*
+ * Parse one entry of a section by its table.  lines[] keeps the first
+ * line of each key (for messages after all keys are read).
+ * Returns: 1 when the table does not know the key, else 0.
+ */
+static int
+table_entry(struct pctx *pc, const struct key *t, size_t n, int *lines,
+    void *base, const struct ent *e)
+{
+	int k;
+
+	if ((k = key_find(t, n, e->key)) == -1)
+		return 1;
+	if (lines[k] != 0 && !(t[k].flags & KF_REPEAT)) {
+		cfg_err(pc->ld, e->line, "duplicate key '%s' (first at line "
+		    "%d)", e->key, lines[k]);
+		return 0;
+	}
+	if (lines[k] == 0)
+		lines[k] = e->line;
+	pc->k = &t[k];
+	pc->line = e->line;
+	key_set(pc, base, e->value);
 	return 0;
 }
 
-static char *
-section_signature(struct loader *ld, const char *section)
-{
-	struct raw *r;
-	char *sig = xstrdup(""), *n;
-
-	TAILQ_FOREACH(r, &ld->raws, entry) {
-		if (strcmp(r->section, section) != 0)
-			continue;
-		xasprintf(&n, "%s%s=%s\n", sig, r->key, r->value);
-		free(sig);
-		sig = n;
-	}
-	return sig;
-}
+/*
+ * A key the core does not know, for a plugin: refuse a repetition unless
+ * the plugin's key repeats (until plugins declare tables, the one such
+ * key is check_http's expect_status).
+ */
+static const char *const plugin_repeatable[] = { "expect_status", NULL };
 
 static int
-section_line(struct loader *ld, const char *section)
+plugin_dup(struct loader *ld, const struct sect *sc, const struct ent *e)
 {
-	struct rsect *rs;
+	const struct ent *o;
+	size_t i;
 
-	TAILQ_FOREACH(rs, &ld->sects, entry)
-		if (strcmp(rs->name, section) == 0)
-			return rs->line;
+	for (i = 0; plugin_repeatable[i] != NULL; i++)
+		if (strcmp(e->key, plugin_repeatable[i]) == 0)
+			return 0;
+	for (o = sc->ents; o < e; o++)
+		if (strcmp(o->key, e->key) == 0) {
+			cfg_err(ld, e->line, "duplicate key '%s' (first at "
+			    "line %d)", e->key, o->line);
+			return -1;
+		}
 	return 0;
 }
 
 /* Hand a key to a plugin; returns 0 taken, 1 not known, -1 error. */
 static int
-plugin_key(struct loader *ld, struct plug *p, void **conf, struct raw *r)
+plugin_key(struct loader *ld, struct plug *p, void **conf,
+    const struct ent *e)
 {
 	char err[256] = "";
 	int rc;
@@ -533,43 +1103,102 @@ plugin_key(struct loader *ld, struct plug *p, void **conf, struct raw *r)
 	    plug_desc(p)->action->conf_key : plug_desc(p)->check->conf_key;
 	if (fn == NULL)
 		return 1;
-	rc = fn(plug_host(p), conf, r->key, r->value, err, sizeof(err));
+	rc = fn(plug_host(p), conf, e->key, e->value, err, sizeof(err));
 	if (rc == -1)
-		cfg_err(ld, r->line, "%s: %s", r->key,
+		cfg_err(ld, e->line, "%s: %s", e->key,
 		    err[0] != '\0' ? err : "invalid value");
 	return rc < 0 ? -1 : rc > 0 ? 1 : 0;
 }
 
-static const char *const check_repeatable[] = { "expect_status", NULL };
+static int
+ent_ptr_cmp(const void *a, const void *b)
+{
+	const struct ent *x = *(const struct ent *const *)a;
+	const struct ent *y = *(const struct ent *const *)b;
+	int c;
+
+	if ((c = strcmp(x->key, y->key)) != 0)
+		return c;
+	return x->line - y->line;
+}
+
+/*
+ * The plugin keys of a section as "key=value\n" lines sorted by key
+ * (then line), for the reload's compare: their order in the file does
+ * not matter.  They stay text until plugins declare typed tables.
+ */
+static char *
+plugin_text(const struct ent **pe, size_t n)
+{
+	size_t i, len = 1;
+	char *s, *p;
+
+	qsort(pe, n, sizeof(*pe), ent_ptr_cmp);
+	for (i = 0; i < n; i++)
+		len += strlen(pe[i]->key) + strlen(pe[i]->value) + 2;
+	p = s = xmalloc(len);
+	for (i = 0; i < n; i++)
+		p += sprintf(p, "%s=%s\n", pe[i]->key, pe[i]->value);
+	*p = '\0';
+	return s;
+}
+
+/* ----------------------------------------------------------- sections */
+
+static const struct ent *
+sect_key(const struct sect *sc, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < sc->n_ents; i++)
+		if (strcmp(sc->ents[i].key, key) == 0)
+			return &sc->ents[i];
+	return NULL;
+}
 
 static void
-load_check(struct loader *ld, const char *section, const char *name)
+load_global(struct loader *ld, const struct sect *sc)
+{
+	struct pctx pc;
+	int lines[N_GLOBAL_KEYS];
+	size_t i;
+
+	memset(&pc, 0, sizeof(pc));
+	memset(lines, 0, sizeof(lines));
+	pc.ld = ld;
+	pc.lines = lines;
+	for (i = 0; i < sc->n_ents; i++)
+		if (table_entry(&pc, global_keys, N_GLOBAL_KEYS, lines,
+		    &ld->cfg->global, &sc->ents[i]) == 1)
+			cfg_err(ld, sc->ents[i].line, "unknown key '%s' in "
+			    "[global]", sc->ents[i].key);
+}
+
+static void
+load_check(struct loader *ld, const struct sect *sc, const char *name)
 {
 	struct cfg_check *c;
-	struct raw *r, *type = NULL;
+	const struct ent *type, *e, **pe;
+	struct pctx pc;
+	int lines[CK_MAX];
 	char err[512];
-	unsigned long u;
-	long l;
-	int timeout_set = 0;
+	size_t i, npe = 0;
 
 	c = xcalloc(1, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	c->line = section_line(ld, section);
+	c->line = sc->line;
 	c->interval_cs = 100;
 	c->rise = 2;
 	c->fall = 2;
 	c->weight = 0;
+	c->plugin_text = xstrdup("");
 	TAILQ_INSERT_TAIL(&ld->cfg->checks, c, entry);
 	if (!valid_name(name, sizeof(c->name)))
 		cfg_err(ld, c->line, "invalid check name '%s'", name);
+	else
+		nhash_put(&ld->check_names, c->name, c);
 
-	TAILQ_FOREACH(r, &ld->raws, entry)
-		if (strcmp(r->section, section) == 0 &&
-		    strcmp(r->key, "type") == 0) {
-			type = r;
-			break;
-		}
-	if (type == NULL) {
+	if ((type = sect_key(sc, "type")) == NULL) {
 		cfg_err(ld, c->line, "[check %s]: missing 'type' (http, tcp, "
 		    "script, ...)", name);
 		return;
@@ -580,52 +1209,28 @@ load_check(struct loader *ld, const char *section, const char *name)
 		cfg_err(ld, type->line, "type: %s", err);
 		return;
 	}
-	TAILQ_FOREACH(r, &ld->raws, entry) {
-		if (strcmp(r->section, section) != 0 || r == type)
+	memset(&pc, 0, sizeof(pc));
+	memset(lines, 0, sizeof(lines));
+	pc.ld = ld;
+	pc.lines = lines;
+	pe = xcalloc(sc->n_ents + 1, sizeof(*pe));
+	for (i = 0; i < sc->n_ents; i++) {
+		e = &sc->ents[i];
+		if (table_entry(&pc, check_keys, CK_MAX, lines, c, e) == 0)
 			continue;
-		if (check_dup(ld, r, check_repeatable) == -1)
+		if (plugin_dup(ld, sc, e) == -1)
 			continue;
-		if (strcmp(r->key, "type") == 0)
-			continue;
-		if (strcmp(r->key, "interval") == 0) {
-			if (parse_cs(r->value, &u) == -1 || u < 1 ||
-			    u > 360000)
-				cfg_err(ld, r->line, "interval: expected "
-				    "seconds 0.01-3600, got '%s'", r->value);
-			else
-				c->interval_cs = (unsigned int)u;
-		} else if (strcmp(r->key, "timeout") == 0) {
-			if (parse_cs(r->value, &u) == -1 || u < 1 ||
-			    u > 360000)
-				cfg_err(ld, r->line, "timeout: expected "
-				    "seconds 0.01-3600, got '%s'", r->value);
-			else {
-				c->timeout_cs = (unsigned int)u;
-				timeout_set = 1;
-			}
-		} else if (strcmp(r->key, "rise") == 0) {
-			if (parse_uint(r->value, 1, 100, &u) == -1)
-				cfg_err(ld, r->line, "rise: expected 1-100, "
-				    "got '%s'", r->value);
-			else
-				c->rise = (unsigned int)u;
-		} else if (strcmp(r->key, "fall") == 0) {
-			if (parse_uint(r->value, 1, 100, &u) == -1)
-				cfg_err(ld, r->line, "fall: expected 1-100, "
-				    "got '%s'", r->value);
-			else
-				c->fall = (unsigned int)u;
-		} else if (strcmp(r->key, "weight") == 0) {
-			if (parse_int(r->value, -254, 254, &l) == -1)
-				cfg_err(ld, r->line, "weight: expected "
-				    "-254..254, got '%s'", r->value);
-			else
-				c->weight = (int)l;
-		} else if (plugin_key(ld, c->plug, &c->conf, r) == 1)
-			cfg_err(ld, r->line, "unknown key '%s' in [check %s] "
-			    "(type %s)", r->key, name, type->value);
+		switch (plugin_key(ld, c->plug, &c->conf, e)) {
+		case 0:
+			pe[npe++] = e;
+			break;
+		case 1:
+			cfg_err(ld, e->line, "unknown key '%s' in [check %s] "
+			    "(type %s)", e->key, name, type->value);
+			break;
+		}
 	}
-	if (!timeout_set)
+	if (lines[CK_TIMEOUT] == 0)
 		c->timeout_cs = c->interval_cs;
 	if (plug_desc(c->plug)->check->conf_check != NULL) {
 		err[0] = '\0';
@@ -633,241 +1238,9 @@ load_check(struct loader *ld, const char *section, const char *name)
 		    c->conf, err, sizeof(err)) == -1)
 			cfg_err(ld, c->line, "[check %s]: %s", name, err);
 	}
-	c->signature = section_signature(ld, section);
-}
-
-static const char *const instance_repeatable[] = {
-	"virtual_ipaddress", "unicast_peer", "track_check",
-	"track_interface", NULL
-};
-
-/* The core's instance keys. */
-enum ikey {
-	IK_INTERFACE, IK_VRID, IK_PRIORITY, IK_STATE, IK_VERSION,
-	IK_ADVERT_INT, IK_AUTH_PASS, IK_VIP, IK_SRC, IK_PEER, IK_PREEMPT,
-	IK_PREEMPT_DELAY, IK_TRACK_CHECK, IK_TRACK_IF, IK_GARP_REPEAT,
-	IK_GARP_REFRESH, IK_CSUM, IK_STRICT_TTL, IK_MAX
-};
-
-static const char *const ikey_names[IK_MAX] = {
-	[IK_INTERFACE] = "interface",
-	[IK_VRID] = "virtual_router_id",
-	[IK_PRIORITY] = "priority",
-	[IK_STATE] = "state",
-	[IK_VERSION] = "version",
-	[IK_ADVERT_INT] = "advert_int",
-	[IK_AUTH_PASS] = "auth_pass",
-	[IK_VIP] = "virtual_ipaddress",
-	[IK_SRC] = "unicast_src_ip",
-	[IK_PEER] = "unicast_peer",
-	[IK_PREEMPT] = "preempt",
-	[IK_PREEMPT_DELAY] = "preempt_delay",
-	[IK_TRACK_CHECK] = "track_check",
-	[IK_TRACK_IF] = "track_interface",
-	[IK_GARP_REPEAT] = "garp_repeat",
-	[IK_GARP_REFRESH] = "garp_refresh",
-	[IK_CSUM] = "checksum_mode",
-	[IK_STRICT_TTL] = "strict_ttl",
-};
-
-/* Lines of some keys, for errors found after all keys are read. */
-struct ilines {
-	int key[IK_MAX];
-	int vip_family_line;
-};
-
-static void
-apply_ikey(struct loader *ld, struct cfg_instance *ci, enum ikey k,
-    struct raw *r, struct ilines *il)
-{
-	const char *v = r->value;
-	unsigned long u;
-	struct fipd_addr a;
-	int b;
-
-	if (il->key[k] == 0)
-		il->key[k] = r->line;
-	switch (k) {
-	case IK_INTERFACE:
-		if (!valid_name(v, sizeof(ci->ifname)) || strchr(v, '/'))
-			cfg_err(ld, r->line, "interface: invalid name '%s'",
-			    v);
-		else
-			strcpy(ci->ifname, v);
-		break;
-	case IK_VRID:
-		/* RFC 9568 6.1: VRID 1-255, no default. */
-		if (parse_uint(v, 1, 255, &u) == -1)
-			cfg_err(ld, r->line, "virtual_router_id: expected "
-			    "1-255, got '%s'", v);
-		else
-			ci->vrid = (uint8_t)u;
-		break;
-	case IK_PRIORITY:
-		/* RFC 9568 6.1: 255 = owner, backups 1-254, 0 reserved. */
-		if (parse_uint(v, 1, 255, &u) == -1)
-			cfg_err(ld, r->line, "priority: expected 1-255 (255 "
-			    "= address owner), got '%s'", v);
-		else
-			ci->priority = (int)u;
-		break;
-	case IK_STATE:
-		if (strcasecmp(v, "MASTER") == 0)
-			ci->start_master = 1;
-		else if (strcasecmp(v, "BACKUP") == 0)
-			ci->start_master = 0;
-		else
-			cfg_err(ld, r->line, "state: expected MASTER or "
-			    "BACKUP, got '%s'", v);
-		break;
-	case IK_VERSION:
-		if (parse_uint(v, 2, 3, &u) == -1)
-			cfg_err(ld, r->line, "version: expected 2 or 3, got "
-			    "'%s'", v);
-		else
-			ci->version = (int)u;
-		break;
-	case IK_ADVERT_INT:
-		/* RFC 9568 5.2.7: 12 bits of centiseconds, 0 meaningless. */
-		if (parse_cs(v, &u) == -1 || u < 1 || u > 25500)
-			cfg_err(ld, r->line, "advert_int: expected seconds "
-			    "0.01-40.95 (v3) or 1-255 (v2), got '%s'", v);
-		else
-			ci->advert_int_cs = (unsigned int)u;
-		break;
-	case IK_AUTH_PASS:
-		if (strlen(v) == 0 || strlen(v) > VPKT_AUTH_LEN)
-			cfg_err(ld, r->line, "auth_pass: 1-%d characters "
-			    "(VRRPv2 PASS authentication)", VPKT_AUTH_LEN);
-		else
-			strcpy(ci->auth_pass, v);
-		break;
-	case IK_VIP:
-		if (parse_addr(v, 1, &a) == -1) {
-			cfg_err(ld, r->line, "virtual_ipaddress: '%s' is not "
-			    "an address[/prefix]", v);
-			break;
-		}
-		if (ci->n_vips == CFG_MAX_VIPS) {
-			cfg_err(ld, r->line, "virtual_ipaddress: at most %d",
-			    CFG_MAX_VIPS);
-			break;
-		}
-		if (ci->n_vips > 0 && a.family != ci->family) {
-			cfg_err(ld, r->line, "virtual_ipaddress: %s mixes "
-			    "IPv4 and IPv6 in one instance (line %d); use "
-			    "one instance per family", v, il->vip_family_line);
-			break;
-		}
-		for (u = 0; u < ci->n_vips; u++)
-			if (vpkt_addr_cmp(&a, &ci->vips[u]) == 0) {
-				cfg_err(ld, r->line, "virtual_ipaddress: %s "
-				    "listed twice", v);
-				return;
-			}
-		if (ci->n_vips == 0) {
-			ci->family = a.family;
-			il->vip_family_line = r->line;
-		}
-		ci->vips = xrealloc(ci->vips, (ci->n_vips + 1) *
-		    sizeof(*ci->vips));
-		ci->vips[ci->n_vips++] = a;
-		break;
-	case IK_SRC:
-		if (parse_addr(v, 0, &a) == -1)
-			cfg_err(ld, r->line, "unicast_src_ip: '%s' is not an "
-			    "address", v);
-		else {
-			ci->src = a;
-			ci->src_set = 1;
-		}
-		break;
-	case IK_PEER:
-		if (parse_addr(v, 0, &a) == -1)
-			cfg_err(ld, r->line, "unicast_peer: '%s' is not an "
-			    "address", v);
-		else if (ci->n_peers == CFG_MAX_PEERS)
-			cfg_err(ld, r->line, "unicast_peer: at most %d",
-			    CFG_MAX_PEERS);
-		else {
-			ci->peers = xrealloc(ci->peers, (ci->n_peers + 1) *
-			    sizeof(*ci->peers));
-			ci->peers[ci->n_peers++] = a;
-		}
-		break;
-	case IK_PREEMPT:
-		if (parse_bool(v, &b) == -1)
-			cfg_err(ld, r->line, "preempt: expected yes or no, "
-			    "got '%s'", v);
-		else
-			ci->preempt = b;
-		break;
-	case IK_PREEMPT_DELAY:
-		if (parse_cs(v, &u) == -1 || u > 100000)
-			cfg_err(ld, r->line, "preempt_delay: expected "
-			    "seconds 0-1000, got '%s'", v);
-		else
-			ci->preempt_delay_cs = (unsigned int)u;
-		break;
-	case IK_TRACK_CHECK:
-		if (!valid_name(v, FIPD_NAME_MAX))
-			cfg_err(ld, r->line, "track_check: invalid name '%s'",
-			    v);
-		else if (ci->n_track_check == CFG_MAX_TRACK)
-			cfg_err(ld, r->line, "track_check: at most %d",
-			    CFG_MAX_TRACK);
-		else {
-			ci->track_check = xrealloc(ci->track_check,
-			    (ci->n_track_check + 1) * sizeof(*ci->track_check));
-			strcpy(ci->track_check[ci->n_track_check++], v);
-		}
-		break;
-	case IK_TRACK_IF:
-		if (!valid_name(v, IF_NAMESIZE) || strchr(v, '/'))
-			cfg_err(ld, r->line, "track_interface: invalid name "
-			    "'%s'", v);
-		else if (ci->n_track_if == CFG_MAX_TRACK)
-			cfg_err(ld, r->line, "track_interface: at most %d",
-			    CFG_MAX_TRACK);
-		else {
-			ci->track_if = xrealloc(ci->track_if,
-			    (ci->n_track_if + 1) * sizeof(*ci->track_if));
-			strcpy(ci->track_if[ci->n_track_if++], v);
-		}
-		break;
-	case IK_GARP_REPEAT:
-		if (parse_uint(v, 0, 100, &u) == -1)
-			cfg_err(ld, r->line, "garp_repeat: expected 0-100, "
-			    "got '%s'", v);
-		else
-			ci->garp_repeat = (unsigned int)u;
-		break;
-	case IK_GARP_REFRESH:
-		if (parse_cs(v, &u) == -1 || u > 360000)
-			cfg_err(ld, r->line, "garp_refresh: expected seconds "
-			    "0-3600 (0 = off), got '%s'", v);
-		else
-			ci->garp_refresh_cs = (unsigned int)u;
-		break;
-	case IK_CSUM:
-		if (strcmp(v, "pseudo_header") == 0)
-			ci->csum_tx = VPKT_CSUM_PSEUDO;
-		else if (strcmp(v, "rfc9568") == 0)
-			ci->csum_tx = VPKT_CSUM_RFC9568;
-		else
-			cfg_err(ld, r->line, "checksum_mode: expected "
-			    "pseudo_header or rfc9568, got '%s'", v);
-		break;
-	case IK_STRICT_TTL:
-		if (parse_bool(v, &b) == -1)
-			cfg_err(ld, r->line, "strict_ttl: expected yes or no, "
-			    "got '%s'", v);
-		else
-			ci->strict_ttl = b;
-		break;
-	case IK_MAX:
-		break;
-	}
+	free(c->plugin_text);
+	c->plugin_text = plugin_text(pe, npe);
+	free(pe);
 }
 
 static struct cfg_plugconf *
@@ -884,46 +1257,42 @@ plugconf_get(struct cfg_instance *ci, struct plug *p)
 	return pc;
 }
 
-static void
-instance_key(struct loader *ld, struct cfg_instance *ci, struct raw *r,
-    struct ilines *il)
+/* Returns: 0 taken by a plugin, -1 refused by one, 1 unknown. */
+static int
+instance_plugin_key(struct loader *ld, struct cfg_instance *ci,
+    const struct ent *e)
 {
 	struct cfg_plugconf *pc;
 	struct plug *p;
-	int k, rc;
+	int rc;
 
-	for (k = 0; k < IK_MAX; k++)
-		if (strcmp(r->key, ikey_names[k]) == 0) {
-			apply_ikey(ld, ci, (enum ikey)k, r, il);
-			return;
-		}
 	for (p = plug_next_action(NULL); p != NULL; p = plug_next_action(p)) {
 		if (plug_desc(p)->action->conf_key == NULL)
 			continue;
 		pc = plugconf_get(ci, p);
-		rc = plugin_key(ld, p, &pc->conf, r);
-		if (rc != 1)
-			return;
+		if ((rc = plugin_key(ld, p, &pc->conf, e)) != 1)
+			return rc;
 	}
-	cfg_err(ld, r->line, "unknown key '%s' in [instance %s]", r->key,
+	cfg_err(ld, e->line, "unknown key '%s' in [instance %s]", e->key,
 	    ci->name);
+	return 1;
 }
 
 static void
 validate_instance(struct loader *ld, struct cfg_instance *ci,
-    struct ilines *il)
+    const int *lines, int vfl)
 {
 	struct cfg_plugconf *pc;
 	size_t i;
 	char err[512];
 
-	if (ci->ifname[0] == '\0' && il->key[IK_INTERFACE] == 0)
+	if (ci->ifname[0] == '\0' && lines[IK_INTERFACE] == 0)
 		cfg_err(ld, ci->line, "[instance %s]: missing 'interface'",
 		    ci->name);
-	if (ci->vrid == 0 && il->key[IK_VRID] == 0)
+	if (ci->vrid == 0 && lines[IK_VRID] == 0)
 		cfg_err(ld, ci->line, "[instance %s]: missing "
 		    "'virtual_router_id' (1-255, no default)", ci->name);
-	if (ci->n_vips == 0 && il->key[IK_VIP] == 0)
+	if (ci->n_vips == 0 && lines[IK_VIP] == 0)
 		cfg_err(ld, ci->line, "[instance %s]: missing "
 		    "'virtual_ipaddress'", ci->name);
 	if (ci->version == 2) {
@@ -932,20 +1301,20 @@ validate_instance(struct loader *ld, struct cfg_instance *ci,
 		 * RFC 9568 8.4.2.1.1: no sub-second v2.
 		 */
 		if (ci->advert_int_cs % 100 != 0 || ci->advert_int_cs > 25500)
-			cfg_err(ld, il->key[IK_ADVERT_INT], "advert_int: "
+			cfg_err(ld, lines[IK_ADVERT_INT], "advert_int: "
 			    "VRRPv2 carries whole seconds (1-255); %u.%02u "
 			    "needs version = 3", ci->advert_int_cs / 100,
 			    ci->advert_int_cs % 100);
 		if (ci->n_vips > 0 && ci->family != AF_INET)
-			cfg_err(ld, il->vip_family_line, "virtual_ipaddress: "
+			cfg_err(ld, vfl, "virtual_ipaddress: "
 			    "VRRPv2 is IPv4 only; use version = 3 for IPv6");
 	} else {
 		if (ci->advert_int_cs > 4095)
-			cfg_err(ld, il->key[IK_ADVERT_INT], "advert_int: "
+			cfg_err(ld, lines[IK_ADVERT_INT], "advert_int: "
 			    "VRRPv3 allows at most 40.95 s (12 bits of "
 			    "centiseconds)");
-		if (il->key[IK_AUTH_PASS] != 0)
-			cfg_err(ld, il->key[IK_AUTH_PASS], "auth_pass: "
+		if (lines[IK_AUTH_PASS] != 0)
+			cfg_err(ld, lines[IK_AUTH_PASS], "auth_pass: "
 			    "VRRPv3 has no authentication (RFC 9568 9); "
 			    "remove it or set version = 2");
 	}
@@ -957,20 +1326,20 @@ validate_instance(struct loader *ld, struct cfg_instance *ci,
 	 */
 	if (ci->n_vips > 0 && ci->family == AF_INET6 &&
 	    !IN6_IS_ADDR_LINKLOCAL(&ci->vips[0].u.v6))
-		cfg_warn(ld, il->vip_family_line, "virtual_ipaddress: RFC 9568 "
+		cfg_warn(ld, vfl, "virtual_ipaddress: RFC 9568 "
 		    "5.2.9 wants the VR's link-local address first; every "
 		    "router of the group must list the same addresses");
 	if (ci->src_set && ci->n_vips > 0 && ci->src.family != ci->family)
-		cfg_err(ld, il->key[IK_SRC], "unicast_src_ip: address family "
+		cfg_err(ld, lines[IK_SRC], "unicast_src_ip: address family "
 		    "differs from the virtual addresses");
 	for (i = 0; i < ci->n_peers; i++)
 		if (ci->n_vips > 0 && ci->peers[i].family != ci->family) {
-			cfg_err(ld, il->key[IK_PEER], "unicast_peer: address "
+			cfg_err(ld, lines[IK_PEER], "unicast_peer: address "
 			    "family differs from the virtual addresses");
 			break;
 		}
 	if (ci->src_set && ci->n_peers == 0)
-		cfg_err(ld, il->key[IK_SRC], "unicast_src_ip: only "
+		cfg_err(ld, lines[IK_SRC], "unicast_src_ip: only "
 		    "meaningful with unicast_peer");
 	TAILQ_FOREACH(pc, &ci->plugconfs, entry) {
 		fipd_conf_check_fn *fn = plug_desc(pc->plug)->action->conf_check;
@@ -983,20 +1352,31 @@ validate_instance(struct loader *ld, struct cfg_instance *ci,
 	}
 }
 
-static void
-load_instance(struct loader *ld, const char *section, const char *name)
-{
-	struct cfg_instance *ci, *o;
-	struct raw *r;
-	struct ilines il;
-	size_t i;
-	int vrid_line;
+/* Where an instance's VRID was set, for the clash check after loading. */
+struct vrid_use {
+	struct cfg_instance *ci;
+	int line;
+	size_t order;
+};
 
-	memset(&il, 0, sizeof(il));
+static void
+load_instance(struct loader *ld, const struct sect *sc, const char *name,
+    struct vrid_use *vu)
+{
+	struct cfg_instance *ci;
+	const struct ent *e, **pe;
+	struct pctx pc;
+	int lines[IK_MAX];
+	size_t i, npe = 0;
+
+	memset(&pc, 0, sizeof(pc));
+	memset(lines, 0, sizeof(lines));
+	pc.ld = ld;
+	pc.lines = lines;
 	ci = xcalloc(1, sizeof(*ci));
 	TAILQ_INIT(&ci->plugconfs);
 	snprintf(ci->name, sizeof(ci->name), "%s", name);
-	ci->line = section_line(ld, section);
+	ci->line = sc->line;
 	ci->priority = 100;
 	ci->version = 3;
 	ci->advert_int_cs = 100;
@@ -1008,33 +1388,65 @@ load_instance(struct loader *ld, const char *section, const char *name)
 	if (!valid_name(name, sizeof(ci->name)))
 		cfg_err(ld, ci->line, "invalid instance name '%s'", name);
 
-	TAILQ_FOREACH(r, &ld->raws, entry) {
-		if (strcmp(r->section, section) != 0)
+	pe = xcalloc(sc->n_ents + 1, sizeof(*pe));
+	for (i = 0; i < sc->n_ents; i++) {
+		e = &sc->ents[i];
+		if (table_entry(&pc, instance_keys, IK_MAX, lines, ci, e) == 0)
 			continue;
-		if (check_dup(ld, r, instance_repeatable) == -1)
-			continue;
-		instance_key(ld, ci, r, &il);
+		if (plugin_dup(ld, sc, e) == 0 &&
+		    instance_plugin_key(ld, ci, e) == 0)
+			pe[npe++] = e;
 	}
-	validate_instance(ld, ci, &il);
+	ci->plugin_text = plugin_text(pe, npe);
+	free(pe);
+	validate_instance(ld, ci, lines, pc.vip_family_line);
 	for (i = 0; i < ci->n_track_check; i++)
-		if (cfg_check_find(ld->cfg, ci->track_check[i]) == NULL)
-			cfg_err(ld, il.key[IK_TRACK_CHECK], "track_check: no "
+		if (nhash_get(&ld->check_names, ci->track_check[i]) == NULL)
+			cfg_err(ld, lines[IK_TRACK_CHECK], "track_check: no "
 			    "[check %s] section", ci->track_check[i]);
-	/* RFC 9568 6.1: a VRID is unique per interface and family. */
-	vrid_line = il.key[IK_VRID] ? il.key[IK_VRID] : ci->line;
-	TAILQ_FOREACH(o, &ld->cfg->instances, entry) {
-		if (o == ci)
-			break;
-		if (o->vrid == ci->vrid && ci->vrid != 0 &&
-		    strcmp(o->ifname, ci->ifname) == 0 &&
-		    o->family == ci->family) {
-			cfg_err(ld, vrid_line, "virtual_router_id %u is "
-			    "already used on %s by [instance %s] (line %d)",
-			    ci->vrid, ci->ifname, o->name, o->line);
-			break;
+	vu->ci = ci;
+	vu->line = lines[IK_VRID] ? lines[IK_VRID] : ci->line;
+}
+
+static int
+vrid_use_cmp(const void *a, const void *b)
+{
+	const struct vrid_use *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->ci->ifname, y->ci->ifname)) != 0)
+		return c;
+	if (x->ci->family != y->ci->family)
+		return x->ci->family < y->ci->family ? -1 : 1;
+	if (x->ci->vrid != y->ci->vrid)
+		return x->ci->vrid < y->ci->vrid ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * RFC 9568 6.1: a VRID is unique per interface and family.  Sorted, so
+ * that 4,000 instances cost n log n, not n^2; each clash names the first
+ * instance (in file order) that took the VRID.
+ */
+static void
+vrid_clashes(struct loader *ld, struct vrid_use *vu, size_t n)
+{
+	size_t i, first = 0;
+
+	qsort(vu, n, sizeof(*vu), vrid_use_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(vu[first].ci->ifname, vu[i].ci->ifname) != 0 ||
+		    vu[first].ci->family != vu[i].ci->family ||
+		    vu[first].ci->vrid != vu[i].ci->vrid) {
+			first = i;
+			continue;
 		}
+		if (vu[i].ci->vrid == 0)
+			continue;
+		cfg_err(ld, vu[i].line, "virtual_router_id %u is already "
+		    "used on %s by [instance %s] (line %d)", vu[i].ci->vrid,
+		    vu[i].ci->ifname, vu[first].ci->name, vu[first].ci->line);
 	}
-	ci->signature = section_signature(ld, section);
 }
 
 /* -------------------------------------------------------------- main */
@@ -1063,9 +1475,10 @@ static struct cfg *
 cfg_parse(struct loader *ld)
 {
 	struct cfg *c;
-	struct raw *r;
-	struct rsect *rs;
+	struct sect *sc, *global;
+	struct vrid_use *vu;
 	char err[512];
+	size_t i, nvu = 0;
 	int rc;
 
 	c = ld->cfg = xcalloc(1, sizeof(*c));
@@ -1085,35 +1498,39 @@ cfg_parse(struct loader *ld)
 		cfg_err(ld, 0, "cannot parse (%s)", rc == -2 ?
 		    "out of memory" : "read error");
 
-	TAILQ_FOREACH(r, &ld->raws, entry) {
-		if (r->section[0] == '\0')
-			cfg_err(ld, r->line, "key '%s' outside of any section",
-			    r->key);
-		else if (strcmp(r->section, "global") == 0 &&
-		    check_dup(ld, r, NULL) == 0)
-			apply_global(ld, r);
-	}
+	for (i = 0; i < ld->n_outside; i++)
+		cfg_err(ld, ld->outside[i].line, "key '%s' outside of any "
+		    "section", ld->outside[i].key);
+	if ((global = nhash_get(&ld->sect_names, "global")) != NULL)
+		load_global(ld, global);
 	plug_set_global(&c->global);
 	if (plug_load_actions(c->global.plugin_dir, err, sizeof(err)) == -1)
-		cfg_err(ld, section_line(ld, "global"), "plugin_dir %s: %s",
-		    c->global.plugin_dir, err);
+		cfg_err(ld, global != NULL ? global->line : 0,
+		    "plugin_dir %s: %s", c->global.plugin_dir, err);
 
 	/* Checks first: instances refer to them. */
-	TAILQ_FOREACH(rs, &ld->sects, entry) {
-		if (strncmp(rs->name, "check ", 6) == 0)
-			load_check(ld, rs->name, trim(rs->name + 6));
+	for (i = 0; i < ld->n_sects; i++) {
+		sc = ld->sects[i];
+		if (!sc->dup && strncmp(sc->name, "check ", 6) == 0)
+			load_check(ld, sc, sc->name + 6);
 	}
-	TAILQ_FOREACH(rs, &ld->sects, entry) {
-		if (strcmp(rs->name, "global") == 0 ||
-		    strncmp(rs->name, "check ", 6) == 0)
+	vu = xcalloc(ld->n_sects + 1, sizeof(*vu));
+	for (i = 0; i < ld->n_sects; i++) {
+		sc = ld->sects[i];
+		if (sc->dup || strcmp(sc->name, "global") == 0 ||
+		    strncmp(sc->name, "check ", 6) == 0)
 			continue;
-		if (strncmp(rs->name, "instance ", 9) == 0)
-			load_instance(ld, rs->name, trim(rs->name + 9));
-		else
-			cfg_err(ld, rs->line, "unknown section [%s] (expected "
+		if (strncmp(sc->name, "instance ", 9) == 0) {
+			load_instance(ld, sc, sc->name + 9, &vu[nvu]);
+			vu[nvu].order = nvu;
+			nvu++;
+		} else
+			cfg_err(ld, sc->line, "unknown section [%s] (expected "
 			    "[global], [instance NAME] or [check NAME])",
-			    rs->name);
+			    sc->name);
 	}
+	vrid_clashes(ld, vu, nvu);
+	free(vu);
 	if (ld->nerr == 0 && TAILQ_EMPTY(&c->instances))
 		cfg_err(ld, 0, "no [instance NAME] section");
 	if (ld->nerr > 0) {
@@ -1124,23 +1541,31 @@ cfg_parse(struct loader *ld)
 }
 
 static void
+ents_free(struct ent *ents, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(ents[i].key);
+		free(ents[i].value);
+	}
+	free(ents);
+}
+
+static void
 loader_free(struct loader *ld)
 {
-	struct raw *r;
-	struct rsect *rs;
+	size_t i;
 
-	while ((r = TAILQ_FIRST(&ld->raws)) != NULL) {
-		TAILQ_REMOVE(&ld->raws, r, entry);
-		free(r->section);
-		free(r->key);
-		free(r->value);
-		free(r);
+	for (i = 0; i < ld->n_sects; i++) {
+		ents_free(ld->sects[i]->ents, ld->sects[i]->n_ents);
+		free(ld->sects[i]->name);
+		free(ld->sects[i]);
 	}
-	while ((rs = TAILQ_FIRST(&ld->sects)) != NULL) {
-		TAILQ_REMOVE(&ld->sects, rs, entry);
-		free(rs->name);
-		free(rs);
-	}
+	free(ld->sects);
+	ents_free(ld->outside, ld->n_outside);
+	nhash_free(&ld->sect_names);
+	nhash_free(&ld->check_names);
 }
 
 struct cfg *
@@ -1150,8 +1575,6 @@ cfg_load(const char *path, FILE *errs)
 	struct cfg *c;
 
 	memset(&ld, 0, sizeof(ld));
-	TAILQ_INIT(&ld.raws);
-	TAILQ_INIT(&ld.sects);
 	ld.name = path;
 	ld.errs = errs;
 	if ((ld.fp = fopen(path, "r")) == NULL) {
@@ -1173,8 +1596,6 @@ cfg_load_string(const char *text, const char *name, FILE *errs)
 	struct cfg *c;
 
 	memset(&ld, 0, sizeof(ld));
-	TAILQ_INIT(&ld.raws);
-	TAILQ_INIT(&ld.sects);
 	ld.name = name;
 	ld.errs = errs;
 	ld.str = text;
@@ -1201,12 +1622,22 @@ void
 cfg_instance_free(struct cfg_instance *ci)
 {
 	plugconfs_free(&ci->plugconfs);
-	free(ci->signature);
+	free(ci->plugin_text);
 	free(ci->vips);
 	free(ci->peers);
 	free(ci->track_check);
 	free(ci->track_if);
 	free(ci);
+}
+
+void
+cfg_check_free(struct cfg_check *ck)
+{
+	if (ck->conf != NULL && ck->plug != NULL &&
+	    plug_desc(ck->plug)->check->conf_free != NULL)
+		plug_desc(ck->plug)->check->conf_free(ck->conf);
+	free(ck->plugin_text);
+	free(ck);
 }
 
 void
@@ -1223,11 +1654,7 @@ cfg_free(struct cfg *c)
 	}
 	while ((ck = TAILQ_FIRST(&c->checks)) != NULL) {
 		TAILQ_REMOVE(&c->checks, ck, entry);
-		if (ck->conf != NULL && ck->plug != NULL &&
-		    plug_desc(ck->plug)->check->conf_free != NULL)
-			plug_desc(ck->plug)->check->conf_free(ck->conf);
-		free(ck->signature);
-		free(ck);
+		cfg_check_free(ck);
 	}
 	free(c->path);
 	free(c);
@@ -1253,4 +1680,60 @@ cfg_check_find(struct cfg *c, const char *name)
 		if (strcmp(ck->name, name) == 0)
 			return ck;
 	return NULL;
+}
+
+/* ------------------------------------------------------------ reload */
+
+/* Fold one table's differences into a cfg_diff verdict. */
+static enum cfg_diff
+table_diff(const struct key *t, size_t n, const void *a, const void *b,
+    const char **what)
+{
+	enum cfg_diff d = CFG_SAME;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (key_cmp(&t[i], a, b) == 0)
+			continue;
+		if (!(t[i].flags & KF_INPLACE)) {
+			if (what != NULL)
+				*what = t[i].name;
+			return CFG_DIFF_RESTART;
+		}
+		d = CFG_DIFF_INPLACE;
+	}
+	return d;
+}
+
+enum cfg_diff
+cfg_instance_diff(const struct cfg_instance *a, const struct cfg_instance *b,
+    const char **what)
+{
+	if (what != NULL)
+		*what = NULL;
+	if (strcmp(a->plugin_text, b->plugin_text) != 0) {
+		if (what != NULL)
+			*what = "plugin keys";
+		return CFG_DIFF_RESTART;
+	}
+	return table_diff(instance_keys, IK_MAX, a, b, what);
+}
+
+enum cfg_diff
+cfg_check_diff(const struct cfg_check *a, const struct cfg_check *b,
+    const char **what)
+{
+	if (what != NULL)
+		*what = NULL;
+	if (a->plug != b->plug) {
+		if (what != NULL)
+			*what = "type";
+		return CFG_DIFF_RESTART;
+	}
+	if (strcmp(a->plugin_text, b->plugin_text) != 0) {
+		if (what != NULL)
+			*what = "plugin keys";
+		return CFG_DIFF_RESTART;
+	}
+	return table_diff(check_keys, CK_MAX, a, b, what);
 }

@@ -634,62 +634,17 @@ inst_find(const char *name)
 	return NULL;
 }
 
-/* Keys a running instance can take without a restart. */
-static const char *const soft_keys[] = {
-	"priority", "preempt", "preempt_delay", "state", "garp_repeat",
-	"garp_refresh", NULL
-};
-
-/* The signature without the soft keys' lines. */
-static char *
-hard_signature(const char *sig)
-{
-	char *out, *o;
-	const char *line, *nl;
-	size_t i, n;
-	int skip;
-
-	o = out = xmalloc(strlen(sig) + 1);
-	for (line = sig; *line != '\0'; line = nl) {
-		nl = strchr(line, '\n');
-		nl = nl != NULL ? nl + 1 : line + strlen(line);
-		skip = 0;
-		for (i = 0; soft_keys[i] != NULL; i++) {
-			n = strlen(soft_keys[i]);
-			if (strncmp(line, soft_keys[i], n) == 0 &&
-			    line[n] == '=')
-				skip = 1;
-		}
-		if (!skip) {
-			memcpy(o, line, (size_t)(nl - line));
-			o += nl - line;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
-/* Do old and new differ, and only in soft keys? */
+/* Do old and new differ, and only in keys a reload applies in place? */
 static int
 soft_change(const struct cfg_instance *o, const struct cfg_instance *n)
 {
-	char *a, *b;
-	int rc;
-
-	if (strcmp(o->signature, n->signature) == 0)
-		return 0;
-	a = hard_signature(o->signature);
-	b = hard_signature(n->signature);
-	rc = strcmp(a, b) == 0;
-	free(a);
-	free(b);
-	return rc;
+	return cfg_instance_diff(o, n, NULL) == CFG_DIFF_INPLACE;
 }
 
 /*
  * Apply soft changes to a running instance: its cfg_instance stays (the
- * plugins hold pointers into it), the soft fields and the signature are
- * copied from the new section, the router and the plugins' view follow.
+ * plugins hold pointers into it), the soft fields are copied from the
+ * new section, the router and the plugins' view follow.
  */
 static void
 inst_update(struct inst *in, const struct cfg_instance *n)
@@ -704,8 +659,6 @@ inst_update(struct inst *in, const struct cfg_instance *n)
 	ci->start_master = n->start_master;
 	ci->garp_repeat = n->garp_repeat;
 	ci->garp_refresh_cs = n->garp_refresh_cs;
-	free(ci->signature);
-	ci->signature = xstrdup(n->signature);
 	vrrp_update(in->r);
 	in->view.priority = ci->priority;
 	in->view.garp_repeat = ci->garp_repeat;
@@ -761,8 +714,8 @@ daemon_reload(const char *path, FILE *out)
 			soft++;
 			continue;
 		}
-		if (nci != NULL && strcmp(nci->signature,
-		    in->ci->signature) == 0)
+		if (nci != NULL && cfg_instance_diff(in->ci, nci, NULL) ==
+		    CFG_SAME)
 			continue;
 		if (nci == NULL)
 			removed++;

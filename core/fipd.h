@@ -126,11 +126,10 @@ struct cfg_instance {
 	int strict_ttl;			/* require TTL 255 (default yes) */
 	struct cfg_plugconf_list plugconfs; /* action plugins' own keys */
 	/*
-	 * Canonical text of every key and value of the section (sorted);
-	 * two instances with the same signature are the same config, so a
-	 * reload keeps their state.
+	 * The plugins' keys of the section as "key=value\n" lines sorted by
+	 * key, for cfg_instance_diff() (the core's keys are compared typed).
 	 */
-	char *signature;
+	char *plugin_text;
 };
 TAILQ_HEAD(cfg_instance_list, cfg_instance);
 
@@ -146,7 +145,7 @@ struct cfg_check {
 	unsigned int rise;		/* default 2 */
 	unsigned int fall;		/* default 2 */
 	int weight;			/* -254..254, 0 = FAULT */
-	char *signature;
+	char *plugin_text;		/* the plugin's keys, sorted text */
 };
 TAILQ_HEAD(cfg_check_list, cfg_check);
 
@@ -169,8 +168,33 @@ struct cfg *cfg_load_string(const char *text, const char *name, FILE *errs);
 void cfg_free(struct cfg *);
 /* Free one instance (with its plugin configurations). */
 void cfg_instance_free(struct cfg_instance *);
+/* Free one check section (with its plugin configuration). */
+void cfg_check_free(struct cfg_check *);
 struct cfg_instance *cfg_instance_find(struct cfg *, const char *name);
 struct cfg_check *cfg_check_find(struct cfg *, const char *name);
+/* How two parsed sections of the same name differ (reload). */
+enum cfg_diff {
+	CFG_SAME = 0,		/* every key has the same value */
+	CFG_DIFF_INPLACE,	/* only keys a reload applies in place */
+	CFG_DIFF_RESTART,	/* a key that restarts the instance/check */
+};
+/*
+ * Compare two [instance] sections by value, key by key from the key
+ * table: the order of the keys in the file does not matter (the order
+ * of a repeated key's values does).  Keys flagged in place are
+ * priority, preempt, preempt_delay, state, garp_repeat, garp_refresh.
+ * a, b: the running and the new section (names are not compared)
+ * what: if not NULL, set to the first key that needs a restart
+ * Returns: CFG_SAME, CFG_DIFF_INPLACE or CFG_DIFF_RESTART.
+ */
+enum cfg_diff cfg_instance_diff(const struct cfg_instance *a,
+    const struct cfg_instance *b, const char **what);
+/*
+ * The same for two [check] sections (a changed check is replaced, so
+ * only CFG_SAME and CFG_DIFF_RESTART are returned).
+ */
+enum cfg_diff cfg_check_diff(const struct cfg_check *a,
+    const struct cfg_check *b, const char **what);
 /*
  * Default plugin directory for configs that do not set plugin_dir
  * (tests point it at the build tree).

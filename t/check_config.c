@@ -92,7 +92,7 @@ START_TEST(cfg_wiki_example)
 	ck_assert_int_eq(ci->preempt, 1);
 	ck_assert_uint_eq(ci->garp_repeat, 3);
 	ck_assert_int_eq(ci->strict_ttl, 1);
-	ck_assert_ptr_nonnull(ci->signature);
+	ck_assert_ptr_nonnull(ci->plugin_text);
 	cfg_free(c);
 }
 END_TEST
@@ -353,24 +353,105 @@ START_TEST(cfg_shipped_files)
 }
 END_TEST
 
-/* Signatures tell changed sections from unchanged ones (reload). */
-START_TEST(cfg_signatures)
+/* Two loads of text, both accepted. */
+static void
+load2(const char *ta, const char *tb, struct cfg **a, struct cfg **b)
+{
+	*a = load(ta);
+	ck_assert_msg(*a != NULL, "errors: %s", errbuf);
+	*b = load(tb);
+	ck_assert_msg(*b != NULL, "errors: %s", errbuf);
+}
+
+static enum cfg_diff
+idiff(const char *ta, const char *tb, const char **what)
 {
 	struct cfg *a, *b;
+	enum cfg_diff d;
 
-	a = load(INST "priority = 100\n");
-	b = load("; a comment moves lines\n" INST "priority = 100\n");
-	ck_assert_ptr_nonnull(a);
-	ck_assert_ptr_nonnull(b);
-	ck_assert_str_eq(TAILQ_FIRST(&a->instances)->signature,
-	    TAILQ_FIRST(&b->instances)->signature);
-	cfg_free(b);
-	b = load(INST "priority = 101\n");
-	ck_assert_ptr_nonnull(b);
-	ck_assert_str_ne(TAILQ_FIRST(&a->instances)->signature,
-	    TAILQ_FIRST(&b->instances)->signature);
+	load2(ta, tb, &a, &b);
+	d = cfg_instance_diff(TAILQ_FIRST(&a->instances),
+	    TAILQ_FIRST(&b->instances), what);
 	cfg_free(a);
 	cfg_free(b);
+	return d;
+}
+
+/*
+ * The reload compares typed values (issue 12): comments, key order and
+ * spelling of a value do not matter; soft keys are applied in place;
+ * anything else restarts.  Before, the section's text in file order was
+ * compared, so reordering keys restarted the instance.
+ */
+START_TEST(cfg_typed_diff)
+{
+	const char *what;
+
+	ck_assert_int_eq(idiff(INST "priority = 100\n",
+	    "; a comment moves lines\n" INST "priority = 100\n", NULL),
+	    CFG_SAME);
+	/* Key order in the section. */
+	ck_assert_int_eq(idiff(INST "priority = 100\npreempt = no\n",
+	    "[instance VI_1]\npreempt = no\npriority = 100\n"
+	    "virtual_ipaddress = 192.0.2.100\nvirtual_router_id = 50\n"
+	    "interface = eth0\n", NULL), CFG_SAME);
+	/* Values, not text: defaults, decimals, spellings. */
+	ck_assert_int_eq(idiff(INST, INST "priority = 100\nadvert_int = 1.0\n"
+	    "preempt = yes\nstate = backup\n", NULL), CFG_SAME);
+	/* Soft keys. */
+	ck_assert_int_eq(idiff(INST "priority = 100\n", INST "priority = 101\n",
+	    NULL), CFG_DIFF_INPLACE);
+	ck_assert_int_eq(idiff(INST, INST "preempt = no\npreempt_delay = 5\n"
+	    "state = MASTER\ngarp_repeat = 5\ngarp_refresh = 10\n", NULL),
+	    CFG_DIFF_INPLACE);
+	/* Anything else restarts, and says which key. */
+	ck_assert_int_eq(idiff(INST "priority = 100\n", INST "priority = 101\n"
+	    "virtual_ipaddress = 192.0.2.101\n", &what), CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "virtual_ipaddress");
+	ck_assert_int_eq(idiff(INST, INST "advert_int = 2\n", &what),
+	    CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "advert_int");
+	ck_assert_int_eq(idiff(INST, "[instance VI_1]\ninterface = eth1\n"
+	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.100\n",
+	    &what), CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "interface");
+	/* The order of a repeated key's values is part of the value. */
+	ck_assert_int_eq(idiff(INST "virtual_ipaddress = 192.0.2.101\n",
+	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 50\n"
+	    "virtual_ipaddress = 192.0.2.101\n"
+	    "virtual_ipaddress = 192.0.2.100\n", NULL), CFG_DIFF_RESTART);
+}
+END_TEST
+
+/* Checks: by value too (a default timeout equals an explicit one). */
+START_TEST(cfg_check_typed_diff)
+{
+	struct cfg *a, *b;
+	const char *what;
+
+#define CHK(keys) "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n" \
+	"[check web]\n" keys INST
+	load2(CHK("type = dummy\nanswer = up\ninterval = 2\n"),
+	    CHK("interval = 2.00\ntimeout = 2\nanswer = up\ntype = dummy\n"),
+	    &a, &b);
+	ck_assert_int_eq(cfg_check_diff(TAILQ_FIRST(&a->checks),
+	    TAILQ_FIRST(&b->checks), NULL), CFG_SAME);
+	cfg_free(b);
+	b = load(CHK("type = dummy\nanswer = down\ninterval = 2\n"));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(cfg_check_diff(TAILQ_FIRST(&a->checks),
+	    TAILQ_FIRST(&b->checks), &what), CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "plugin keys");
+	cfg_free(b);
+	b = load(CHK("type = dummy\nanswer = up\ninterval = 2\nfall = 3\n"));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(cfg_check_diff(TAILQ_FIRST(&a->checks),
+	    TAILQ_FIRST(&b->checks), &what), CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "fall");
+	cfg_free(a);
+	cfg_free(b);
+#undef CHK
+	plug_unload_all();
 }
 END_TEST
 
@@ -426,7 +507,8 @@ suite_config(void)
 	tcase_add_test(tc, cfg_lines_comments_indent);
 	tcase_add_test(tc, cfg_long_line);
 	tcase_add_test(tc, cfg_shipped_files);
-	tcase_add_test(tc, cfg_signatures);
+	tcase_add_test(tc, cfg_typed_diff);
+	tcase_add_test(tc, cfg_check_typed_diff);
 	tcase_add_test(tc, log_journal_stream);
 	suite_add_tcase(s, tc);
 	return s;

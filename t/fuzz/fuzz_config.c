@@ -23,7 +23,7 @@
  *    version 2/3, advert interval, at least one VIP of the instance's
  *    family, v2 multiple of a second, unicast peers of the same family);
  *  - loading the same text again gives the same verdict and the same
- *    instance signatures (the reload diff relies on them).
+ *    instances by value (cfg_instance_diff: the reload relies on it).
  */
 #include "config.h"
 
@@ -105,7 +105,7 @@ fz_check_cfg(const struct cfg *c)
 			if (ci->peers[i].family != ci->family)
 				abort();
 		if (ci->name[0] == '\0' || ci->ifname[0] == '\0' ||
-		    ci->signature == NULL)
+		    ci->plugin_text == NULL)
 			abort();
 		if (memchr(ci->auth_pass, '\0', sizeof(ci->auth_pass)) ==
 		    NULL)
@@ -155,7 +155,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (; a != NULL && b != NULL; a = TAILQ_NEXT(a, entry),
 		    b = TAILQ_NEXT(b, entry))
 			if (strcmp(a->name, b->name) != 0 ||
-			    strcmp(a->signature, b->signature) != 0)
+			    cfg_instance_diff(a, b, NULL) != CFG_SAME)
 				abort();
 		if (a != NULL || b != NULL)
 			abort();

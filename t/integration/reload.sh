@@ -5,6 +5,8 @@
 #  1. SIGHUP with unchanged files on both nodes: no transition line is logged
 #     and the VIP never leaves n1 (address monitor running all the time, plus
 #     polling) during the reload window.
+#  1b. SIGHUP on n1 with the instance's keys in reverse order: nothing
+#     changes (no transition, no VIP removal, "1 unchanged").
 #  2. SIGHUP with a broken file on n1: the old config keeps running (VIP stays,
 #     no transition) and the error is logged as FILE:LINE.
 #  3. SIGHUP with a changed priority on n2 (50 -> 150): applied, n2 preempts
@@ -37,6 +39,28 @@ check "no VIP removal on n1 during the reload (address monitor)" [ "$(mon_count 
 check "no VIP added on n2 during the reload (address monitor)" [ "$(mon_count n2 add "$m2")" = 0 ]
 check "no transition logged by n1 on reload" [ "$(log_since n1 "$l1" | grep -cE "$tr_re")" = 0 ]
 check "no transition logged by n2 on reload" [ "$(log_since n2 "$l2" | grep -cE "$tr_re")" = 0 ]
+
+# --- 1b. the same keys in another order on n1 (issue 12: the reload
+# compares values, not the section's text in file order, which restarted
+# the instance: priority 0, VIP removed, preempted back).
+awk '/^\[instance/ { inst = 1; print; next } inst && NF { keys[n++] = $0; next }
+	{ print } END { for (i = n - 1; i >= 0; i--) print keys[i] }' "$c1" > "$c1.new"
+mv "$c1.new" "$c1"
+m1=$(mon_mark n1); m2=$(mon_mark n2)
+l1=$(log_lines n1); l2=$(log_lines n2)
+hup_fipd n1
+if hold_for "vip_only_on n1 && fipd_alive n1" 3000; then
+	ok "VIP stayed on n1 alone for 3 s after reloading reordered keys"
+else
+	fail "after SIGHUP with reordered keys: holders $(vip_holders)"
+fi
+check "no VIP removal on n1 after reordering keys" [ "$(mon_count n1 del "$m1")" = 0 ]
+check "no transition logged by n1 after reordering keys" [ "$(log_since n1 "$l1" | grep -cE "$tr_re")" = 0 ]
+check "no transition logged by n2 after reordering keys" [ "$(log_since n2 "$l2" | grep -cE "$tr_re")" = 0 ]
+if [ "$FIPD_DAEMON" = fipd ]; then
+	check "n1 counts the reordered instance as unchanged" \
+		eval "log_since n1 $l1 | grep -q 'applied (1 unchanged of which 0 updated in place, 0 restarted'"
+fi
 
 # --- 2. broken file on n1.
 bad_line=$(($(wc -l < "$c1") + 1))
