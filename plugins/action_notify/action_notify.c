@@ -273,6 +273,15 @@ an_init(struct fipd_host *h, const struct fipd_host_api *api)
 
 /* ------------------------------------------------------ configuration */
 
+/*
+ * The last script that passed the test below, for one second: a
+ * configuration with thousands of instances names the same script
+ * thousands of times, and each test costs a getpwnam() and a stat() per
+ * directory (4,000 instances: 0.25 s of a 0.33 s `fipd -t`).
+ */
+static char	*ok_path, *ok_user;
+static uint64_t	 ok_us;
+
 /* The script user as configured, for the configuration test. */
 static int
 an_who(struct ntf_who *who, char *err, size_t errlen)
@@ -346,12 +355,23 @@ an_check_script(const char *path, char *err, size_t errlen)
 	struct ntf_who	 who;
 	struct stat	 st;
 	char		*real, why[160];
+	const char	*user = NULL;
+	uint64_t	 now = 0;
 	int		 rc = -1;
 
 	if (path[0] != '/') {
 		snprintf(err, errlen, "%s: not an absolute path", path);
 		return (-1);
 	}
+	if (an_api->global != NULL)
+		user = an_api->global(an_host, "script_user");
+	if (user == NULL)
+		user = "";
+	if (an_api->now_us != NULL)
+		now = an_api->now_us(an_host);
+	if (ok_path != NULL && now != 0 && now - ok_us < 1000000 &&
+	    strcmp(ok_path, path) == 0 && strcmp(ok_user, user) == 0)
+		return (0);
 	if (an_who(&who, err, errlen) == -1)
 		return (-1);
 	/* The configured path: its directories hold the names we use. */
@@ -378,6 +398,16 @@ an_check_script(const char *path, char *err, size_t errlen)
 	    an_check_dirs(real, path, &who, err, errlen) == -1)
 		goto out;
 	rc = 0;
+	free(ok_path);
+	free(ok_user);
+	ok_path = strdup(path);
+	ok_user = strdup(user);
+	if (ok_path == NULL || ok_user == NULL) {
+		free(ok_path);
+		free(ok_user);
+		ok_path = ok_user = NULL;
+	}
+	ok_us = now;
  out:
 	free(real);
 	return (rc);
@@ -1179,4 +1209,7 @@ an_fini(void)
 		in->child = NULL;
 		(void)an_inst_gc(in);
 	}
+	free(ok_path);
+	free(ok_user);
+	ok_path = ok_user = NULL;
 }
