@@ -46,6 +46,16 @@ ev_init(void)
 		return -1;
 	/* Timers are on the monotonic clock (no wall-clock jumps). */
 	event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	/*
+	 * A timer's deadline is "now + delay" with the real now, not the
+	 * time the loop woke up.  libevent caches that time for the whole
+	 * pass; when the process is preempted during a pass (a loaded host),
+	 * a Master_Down_Timer restarted by an advert read late in the pass
+	 * would expire early by as long as the pass took (seen: 30 ms early
+	 * on a 36 ms timer, a false takeover).  The price is one vDSO
+	 * clock_gettime() per timer armed.
+	 */
+	event_config_set_flag(cfg, EVENT_BASE_FLAG_NO_CACHE_TIME);
 	base = event_base_new_with_config(cfg);
 	event_config_free(cfg);
 	return base == NULL ? -1 : 0;
