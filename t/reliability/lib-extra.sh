@@ -78,12 +78,13 @@ partition() {
 	say "partition: IP protocol 112 dropped on bridge ports n1, n2"
 }
 # Both filters go in one tc process (-batch), well under a millisecond apart,
-# so the heal is symmetric.  T_HEAL_MS is taken just before.
+# so the heal is symmetric.  T_HEAL_MS is taken just before, T_HEAL_END_MS
+# once tc is done.
 heal() {
 	_now; T_HEAL_MS=$T_NOW
 	printf 'filter del dev n1 ingress\nfilter del dev n2 ingress\n' |
 		tc -n "$(ns br)" -force -batch - 2>/dev/null
-	_now
+	_now; T_HEAL_END_MS=$T_NOW
 	say "heal: filters removed (tc took $((T_NOW - T_HEAL_MS)) ms)"
 }
 

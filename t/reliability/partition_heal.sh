@@ -95,19 +95,36 @@ done
 figure "symmetric partition/heal x$REPS (v3, 100 ms): client pointed at n2 during the split in $n_split reps; worst after the heal: single MASTER $w_single ms, client ARP on n1 $w_arp ms, client served by n1 $w_serve ms, largest client gap $w_gap ms"
 
 aw_serve=0
-for ((rep = 1; rep <= AREPS; rep++)); do
-	m2=$(mon_mark n2)
+# The promise holds when n2 -> n1 heals before n2's last yield notice (two
+# advert intervals after it stepped down; the notices before it are lost to
+# the filter).  The harness aims at HEAL_ASYM_DELAY_MS after the step-down,
+# but tc and the shell may be late on a loaded machine: a rep that healed
+# after the last notice tests nothing, is reported as such and another one
+# is run (at most 3 x HEAL_ASYM_REPS in all); AREPS reps must count.
+a_done=0; a_late=0
+for ((rep = 1; rep <= 3 * AREPS && a_done < AREPS; rep++)); do
+	m2=$(mon_mark n2); l2=$(log_lines n2)
 	split "asym $rep" || { heal; continue; }
 	tc_clear n1
 	say "asym rep $rep: n1 -> n2 restored (n2's packets still dropped)"
 	wait_for "! vip_on n2" 2000 || fail "asym rep $rep: n2 did not step down when it heard n1 again"
 	sleep "$(awk -v d="${HEAL_ASYM_DELAY_MS:-50}" 'BEGIN { printf "%.3f", d / 1000 }')"
 	heal
+	t_step=$(log_first_ms n2 "$l2" 'VI_1: MASTER -> BACKUP')
+	if [ -z "$t_step" ] || [ "$T_HEAL_END_MS" -gt $((t_step + 2 * ADV - 20)) ]; then
+		a_late=$((a_late + 1))
+		figure "asym rep $rep: the full heal came ${t_step:+$((T_HEAL_END_MS - t_step)) ms after n2 stepped down, }after its last yield notice ($((2 * ADV)) ms): the harness was late, rep not counted"
+		measure "asym $rep" "$T_HEAL_MS" "$m2" 1000
+		continue
+	fi
+	a_done=$((a_done + 1))
+	say "asym rep $rep: full heal $((T_HEAL_END_MS - t_step)) ms after n2 stepped down (last yield notice at $((2 * ADV)) ms)"
 	measure "asym $rep" "$T_HEAL_MS" "$m2" "${HEAL_ASYM_WAIT_MS:-3000}"
 	check "asym rep $rep: client ARP on n1's MAC within ${ADV} + ${HM} ms of the full heal ($d_arp ms)" [ "$d_arp" -le $((ADV + HM)) ]
 	check "asym rep $rep: client served by n1 within ${ADV} + ${HM} ms + probe resolution of the full heal ($d_serve ms)" [ "$d_serve" -le $((ADV + HM + PR)) ]
 	[ "$d_serve" -gt "$aw_serve" ] && aw_serve=$d_serve
 done
+check "asymmetric heal: $AREPS reps healed before n2's last yield notice ($a_done, $a_late late)" [ "$a_done" -ge "$AREPS" ]
 [ "$AREPS" -gt 0 ] && figure "asymmetric heal x$AREPS: worst time until the client is served by n1 after the full heal: $([ "$aw_serve" -ge 99999 ] && echo "more than ${HEAL_ASYM_WAIT_MS:-3000} ms (black hole)" || echo "$aw_serve ms")"
 
 dump_status n2 && figure "n2 yield notices sent: $(dump_field n2 VI_1 yield notices)"
