@@ -1,6 +1,6 @@
 #!/bin/bash
 # The whole test suite from a fresh clone on Debian 12, as root:
-#   sudo t/run-all.sh
+#   t/run-all.sh      (as root)
 # Installs the Debian packages the suite needs (only those missing), builds
 # fipd with ASan/UBSan and runs `make check` (unit suites, fuzz corpus
 # replays, plugin tests, namespace integration, interop with keepalived and

@@ -2,7 +2,7 @@
 # fipd demo: the wiki's two-web-server floating IP, played in network
 # namespaces on this machine, with narration.
 #
-#   sudo contrib/demo/run-demo.sh        (from the top of the source tree)
+#   contrib/demo/run-demo.sh        (as root, from the top of the source tree)
 #
 # On a fresh Debian 12 it installs what it needs (only what is missing), builds
 # fipd if ./fipd is not there, then:
@@ -21,7 +21,7 @@ set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 
 if [ "$(id -u)" != 0 ]; then
-	echo "run-demo.sh needs root (network namespaces, apt-get): sudo $0" >&2
+	echo "run-demo.sh needs root (network namespaces, apt-get): run it from a root shell" >&2
 	exit 1
 fi
 
