@@ -1011,30 +1011,32 @@ static const struct key instance_keys[IK_MAX] = {
 	[IK_VERSION] = KNUM("version", KT_UINT, KF_IDENTITY, 2, 3, CI,
 	    version, "2 or 3"),
 	/* RFC 9568 5.2.7: 12 bits of centiseconds, 0 meaningless. */
-	[IK_ADVERT_INT] = KNUM("advert_int", KT_CS, 0, 1, 25500, CI,
+	[IK_ADVERT_INT] = KNUM("advert_int", KT_CS, KF_INPLACE, 1, 25500, CI,
 	    advert_int_cs, "seconds 0.01-40.95 (v3) or 1-255 (v2)"),
-	[IK_AUTH_PASS] = KFN("auth_pass", 0, set_auth_pass, KC_STR, CI,
-	    auth_pass),
+	[IK_AUTH_PASS] = KFN("auth_pass", KF_INPLACE, set_auth_pass, KC_STR,
+	    CI, auth_pass),
 	/* The list carries the family: a change of family is a change. */
 	[IK_VIP] = KLIST("virtual_ipaddress", 0, set_vip, CI, vips, n_vips),
-	[IK_SRC] = KFN("unicast_src_ip", 0, set_src, KC_BYTES, CI, src),
-	[IK_PEER] = KLIST("unicast_peer", 0, set_peer, CI, peers, n_peers),
+	[IK_SRC] = KFN("unicast_src_ip", KF_INPLACE, set_src, KC_BYTES, CI,
+	    src),
+	[IK_PEER] = KLIST("unicast_peer", KF_INPLACE, set_peer, CI, peers,
+	    n_peers),
 	[IK_PREEMPT] = KNUM("preempt", KT_BOOL, KF_INPLACE, 0, 1, CI, preempt,
 	    "yes or no"),
 	[IK_PREEMPT_DELAY] = KNUM("preempt_delay", KT_CS, KF_INPLACE, 0,
 	    100000, CI, preempt_delay_cs, "seconds 0-1000"),
-	[IK_TRACK_CHECK] = KLIST("track_check", 0, set_track_check, CI,
+	[IK_TRACK_CHECK] = KLIST("track_check", KF_INPLACE, set_track_check, CI,
 	    track_check, n_track_check),
-	[IK_TRACK_IF] = KLIST("track_interface", 0, set_track_if, CI,
+	[IK_TRACK_IF] = KLIST("track_interface", KF_INPLACE, set_track_if, CI,
 	    track_if, n_track_if),
 	[IK_GARP_REPEAT] = KNUM("garp_repeat", KT_UINT, KF_INPLACE, 0, 100,
 	    CI, garp_repeat, "0-100"),
 	[IK_GARP_REFRESH] = KNUM("garp_refresh", KT_CS, KF_INPLACE, 0,
 	    360000, CI, garp_refresh_cs, "seconds 0-3600 (0 = off)"),
 	[IK_CSUM] = { .name = "checksum_mode", .type = KT_ENUM,
-	    .off = offsetof(CI, csum_tx), .size = sizeof(((CI *)0)->csum_tx),
+	    .flags = KF_INPLACE, .off = offsetof(CI, csum_tx), .size = sizeof(((CI *)0)->csum_tx),
 	    .expect = "pseudo_header or rfc9568", .enums = csum_enum },
-	[IK_STRICT_TTL] = KNUM("strict_ttl", KT_BOOL, 0, 0, 1, CI,
+	[IK_STRICT_TTL] = KNUM("strict_ttl", KT_BOOL, KF_INPLACE, 0, 1, CI,
 	    strict_ttl, "yes or no"),
 };
 #undef CI
@@ -1717,6 +1719,18 @@ cfg_instance_diff(const struct cfg_instance *a, const struct cfg_instance *b,
 		return CFG_DIFF_RESTART;
 	}
 	return table_diff(instance_keys, IK_MAX, a, b, what);
+}
+
+size_t
+cfg_instance_changed(const struct cfg_instance *a,
+    const struct cfg_instance *b, const char **names, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < IK_MAX; i++)
+		if (key_cmp(&instance_keys[i], a, b) != 0 && n < max)
+			names[n++] = instance_keys[i].name;
+	return n;
 }
 
 enum cfg_diff

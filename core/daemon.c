@@ -62,7 +62,7 @@ static void inst_try_start(struct inst *);
 static void inst_eval(struct inst *);
 static int soft_change(const struct cfg_instance *,
     const struct cfg_instance *);
-static void inst_update(struct inst *, const struct cfg_instance *);
+static void inst_update(struct inst *, struct cfg_instance *);
 static void nosrc_cb(void *);
 
 /* ------------------------------------------------------ router ops */
@@ -641,26 +641,73 @@ soft_change(const struct cfg_instance *o, const struct cfg_instance *n)
 	return cfg_instance_diff(o, n, NULL) == CFG_DIFF_INPLACE;
 }
 
+#define SWAP(a, b) do {						\
+	__typeof__(a) swap_tmp_ = (a);					\
+	(a) = (b);							\
+	(b) = swap_tmp_;						\
+} while (0)
+
 /*
- * Apply soft changes to a running instance: its cfg_instance stays (the
- * plugins hold pointers into it), the soft fields are copied from the
- * new section, the router and the plugins' view follow.
+ * Apply a reload's changes to a running instance in place: every core key
+ * but the identity keys and the VIPs (see cfg_instance_diff()).  Its
+ * cfg_instance stays (the router and the plugins hold pointers into it):
+ * values are copied from the new section and lists swapped with it (the
+ * new section, freed by the caller, takes the old lists).  No transition,
+ * no priority-0 advert; the router, the sockets and the plugins' view
+ * follow, and the next advert carries the new values.
  */
 static void
-inst_update(struct inst *in, const struct cfg_instance *n)
+inst_update(struct inst *in, struct cfg_instance *n)
 {
 	struct cfg_instance *ci = in->ci;
+	const char *keys[32];
+	char list[256] = "";
+	size_t i, nk;
+	int was_unicast = ci->n_peers > 0;
 
-	log_notice("%s: updated by reload (priority %d -> %d, preempt %s)",
-	    ci->name, ci->priority, n->priority, n->preempt ? "yes" : "no");
+	nk = cfg_instance_changed(ci, n, keys, sizeof(keys) / sizeof(keys[0]));
+	for (i = 0; i < nk; i++)
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+		    "%s%s", i > 0 ? ", " : "", keys[i]);
+	log_notice("%s: updated in place by reload (%s)", ci->name, list);
+	if (ci->priority != n->priority)
+		log_notice("%s: priority %d -> %d", ci->name, ci->priority,
+		    n->priority);
 	ci->priority = n->priority;
 	ci->preempt = n->preempt;
 	ci->preempt_delay_cs = n->preempt_delay_cs;
 	ci->start_master = n->start_master;
 	ci->garp_repeat = n->garp_repeat;
 	ci->garp_refresh_cs = n->garp_refresh_cs;
+	ci->advert_int_cs = n->advert_int_cs;
+	memcpy(ci->auth_pass, n->auth_pass, sizeof(ci->auth_pass));
+	ci->csum_tx = n->csum_tx;
+	ci->strict_ttl = n->strict_ttl;
+	ci->src = n->src;
+	ci->src_set = n->src_set;
+	SWAP(ci->peers, n->peers);
+	SWAP(ci->n_peers, n->n_peers);
+	SWAP(ci->track_check, n->track_check);
+	SWAP(ci->n_track_check, n->n_track_check);
+	SWAP(ci->track_if, n->track_if);
+	SWAP(ci->n_track_if, n->n_track_if);
+	if (!in->started)
+		return;
 	vrrp_update(in->r);
+	/* Multicast <-> unicast: the VRRP group membership follows. */
+	if (was_unicast && ci->n_peers == 0 && !in->joined) {
+		net_join(in->sock);
+		in->joined = 1;
+	} else if (!was_unicast && ci->n_peers > 0 && in->joined) {
+		net_leave(in->sock);
+		in->joined = 0;
+	}
+	if (ci->src_set)
+		vrrp_set_local(in->r, &ci->src);
+	else
+		inst_source(in, 0);
 	in->view.priority = ci->priority;
+	in->view.advert_int_cs = ci->advert_int_cs;
 	in->view.garp_repeat = ci->garp_repeat;
 	in->view.garp_refresh_cs = ci->garp_refresh_cs;
 }
@@ -703,9 +750,10 @@ daemon_reload(const char *path, FILE *out)
 	check_apply(nc, running);
 
 	/*
-	 * Instances whose only changes are soft keys (priority, preempt, ...)
-	 * are updated in place: no transition, the VIPs stay.  Removed or
-	 * otherwise changed instances stop (changed ones restart below).
+	 * Instances whose changes are all in keys applied in place (every
+	 * core key but the identity keys and the VIPs) are updated: no
+	 * transition, the VIPs stay.  Removed or otherwise changed instances
+	 * stop (changed ones restart below).
 	 */
 	TAILQ_FOREACH_SAFE(in, &insts, entry, tmp) {
 		nci = cfg_instance_find(nc, in->ci->name);

@@ -181,14 +181,21 @@ enum cfg_diff {
 /*
  * Compare two [instance] sections by value, key by key from the key
  * table: the order of the keys in the file does not matter (the order
- * of a repeated key's values does).  Keys flagged in place are
- * priority, preempt, preempt_delay, state, garp_repeat, garp_refresh.
+ * of a repeated key's values does).  Keys flagged in place are every
+ * core key but interface, virtual_router_id, version and
+ * virtual_ipaddress; the action plugins' keys restart the instance.
  * a, b: the running and the new section (names are not compared)
  * what: if not NULL, set to the first key that needs a restart
  * Returns: CFG_SAME, CFG_DIFF_INPLACE or CFG_DIFF_RESTART.
  */
 enum cfg_diff cfg_instance_diff(const struct cfg_instance *a,
     const struct cfg_instance *b, const char **what);
+/*
+ * The names of the core keys whose values differ between a and b, at most
+ * max of them into names.  Returns: how many were stored.
+ */
+size_t cfg_instance_changed(const struct cfg_instance *a,
+    const struct cfg_instance *b, const char **names, size_t max);
 /*
  * The same for two [check] sections (a changed check is replaced, so
  * only CFG_SAME and CFG_DIFF_RESTART are returned).

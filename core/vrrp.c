@@ -193,6 +193,12 @@ void
 vrrp_update(struct vrrp_router *r)
 {
 	r->preempt_pending_since = 0;
+	/* unicast_peer may have changed: positions mean other peers now. */
+	memset(r->peer_heard_us, 0, sizeof(r->peer_heard_us));
+	r->n_strangers = 0;
+	/* A MASTER advertises its (new) interval; v3 backups learn anew. */
+	if (r->state == FIPD_STATE_MASTER)
+		r->active_adver_cs = r->cfg->advert_int_cs;
 }
 
 void

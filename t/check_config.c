@@ -408,9 +408,21 @@ START_TEST(cfg_typed_diff)
 	ck_assert_int_eq(idiff(INST "priority = 100\n", INST "priority = 101\n"
 	    "virtual_ipaddress = 192.0.2.101\n", &what), CFG_DIFF_RESTART);
 	ck_assert_str_eq(what, "virtual_ipaddress");
-	ck_assert_int_eq(idiff(INST, INST "advert_int = 2\n", &what),
-	    CFG_DIFF_RESTART);
-	ck_assert_str_eq(what, "advert_int");
+	/* Every core key but the identity keys and the VIPs: in place. */
+	ck_assert_int_eq(idiff(INST, INST "advert_int = 2\n"
+	    "unicast_src_ip = 192.0.2.1\nunicast_peer = 192.0.2.2\n"
+	    "track_interface = eth1\nchecksum_mode = rfc9568\n"
+	    "strict_ttl = no\n", &what), CFG_DIFF_INPLACE);
+	ck_assert_ptr_null(what);
+	ck_assert_int_eq(idiff(INST "version = 2\nauth_pass = one\n",
+	    INST "version = 2\nauth_pass = two\n", &what), CFG_DIFF_INPLACE);
+	ck_assert_int_eq(idiff(INST "version = 3\n", INST "version = 2\n",
+	    &what), CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "version");
+	ck_assert_int_eq(idiff(INST, "[instance VI_1]\ninterface = eth0\n"
+	    "virtual_router_id = 51\nvirtual_ipaddress = 192.0.2.100\n",
+	    &what), CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "virtual_router_id");
 	ck_assert_int_eq(idiff(INST, "[instance VI_1]\ninterface = eth1\n"
 	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.100\n",
 	    &what), CFG_DIFF_RESTART);

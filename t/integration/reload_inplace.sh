@@ -1,0 +1,160 @@
+#!/bin/bash
+# Reload applies keys in place (issue 12): VRRPv3 unicast at 100 ms, n1
+# MASTER (100), n2 BACKUP (50), the client probing the VIP every 10 ms.
+# Each step edits keys on one node and reloads it, alternately by SIGHUP and
+# by `fipctl reload`, on the MASTER and on the BACKUP.  After every step:
+# no transition on either node (no priority-0 advert, no VIP move), the
+# node logs the keys it updated in place, and where the wire shows the key,
+# the new value is seen there (n1's adverts captured on n2's eth0):
+#   priority, advert_int (the advert's priority and interval fields),
+#   unicast_peer (adverts to an added peer; the client's address, which
+#   ignores them), unicast_src_ip (renumbering a unicast pair without a
+#   split brain: n2 first accepts both addresses, then n1 moves),
+#   preempt, preempt_delay, state, garp_repeat, garp_refresh,
+#   track_interface, track_check, checksum_mode, strict_ttl.
+# Then an identity key (virtual_router_id) restarts the instance, as
+# documented.  The client's largest gap between answers over the in-place
+# steps is printed and bounded (3 probe intervals + 30 ms).
+# Before, every key outside six restarted the instance: priority 0, VIP
+# removed and preempted back, a client outage per edit.
+. "$(dirname "$0")/lib.sh"
+
+setup_all 240
+FIPCTL=${FIPCTL:-$FIPD_BUILDDIR/fipctl}
+[ -x "$FIPCTL" ] || skip "no fipctl at $FIPCTL"
+
+# conf NODE key=value...: a v3 unicast config; repeated keys allowed,
+# later plain key=value pairs override the defaults.
+conf() {
+	local n=$1 kv k
+	shift
+	local -A v=([priority]=100 [state]=MASTER [advert_int]=0.1
+		[unicast_src_ip]=${T_NODE_IP[$n]} [unicast_peer]=${T_PEER_IP[$n]})
+	if [ "$n" = n2 ]; then v[priority]=50; v[state]=BACKUP; fi
+	local -a extra=()
+	for kv in "$@"; do
+		k=${kv%%=*}
+		if [ -n "${v[$k]+x}" ]; then v[$k]=${kv#*=}; else extra+=("$kv"); fi
+	done
+	{
+		conf_global "$n"
+		echo
+		echo "[instance VI_1]"
+		echo "interface = eth0"
+		echo "virtual_router_id = 50"
+		echo "version = 3"
+		echo "virtual_ipaddress = $T_VIP/32"
+		for k in priority state advert_int unicast_src_ip unicast_peer; do
+			for kv in ${v[$k]}; do echo "$k = $kv"; done
+		done
+		for kv in "${extra[@]}"; do echo "${kv%%=*} = ${kv#*=}"; done
+		echo
+		echo "[check web]"
+		echo "type = http"
+		echo "url = http://127.0.0.1/"
+		echo "interval = 0.5"
+	} > "$T_DIR/$n.conf"
+	echo "$T_DIR/$n.conf"
+}
+
+start_fipd n1 "$(conf n1)"
+wait_for "vip_on n1" 3000 || die "n1 did not take the VIP"
+start_fipd n2 "$(conf n2)"
+hold_for "vip_only_on n1" 1500 || die "VIP not on n1 alone (holders: $(vip_holders))"
+adv_capture_start n2
+prober_start 220
+sleep 0.5
+_now; t_begin=$T_NOW
+tr0_1=$(transitions n1); tr0_2=$(transitions n2)
+nstep=0
+
+# step NODE "what" key=value...: rewrite NODE's config, reload, check.
+step() {
+	local n=$1 what=$2 how l1 l2 lm t1 t2 lg
+	shift 2
+	nstep=$((nstep + 1))
+	conf "$n" "$@" >/dev/null
+	l1=$(log_lines n1); l2=$(log_lines n2)
+	t1=$(transitions n1); t2=$(transitions n2)
+	if [ $((nstep % 2)) = 0 ]; then
+		how="fipctl reload"
+		"$FIPCTL" -s "$T_DIR/$n.sock" reload >"$T_DIR/ctl.out" 2>&1 ||
+			fail "$what: fipctl reload failed: $(cat "$T_DIR/ctl.out")"
+	else
+		how=SIGHUP
+		kill -HUP "${FIPD_PID[$n]}"
+	fi
+	_now; T_STEP_MS=$T_NOW
+	lm=$l1; [ "$n" = n2 ] && lm=$l2
+	wait_for "log_since $n $lm | grep -q 'reload: .* applied'" 3000 ||
+		fail "$what ($how on $n): the reload was not applied"
+	sleep 0.4
+	lg=$(log_since "$n" "$lm" | grep 'updated in place by reload' | tail -n 1)
+	check "$what ($how on $n): updated in place ${lg#*reload }" [ -n "$lg" ]
+	check "$what ($how on $n): no transition on n1 or n2" \
+		eval '[ "$(transitions n1)" = "$t1" ] && [ "$(transitions n2)" = "$t2" ]'
+	check "$what ($how on $n): VIP on n1 alone" vip_only_on n1
+}
+# Adverts from SRC to DST captured since T_STEP_MS (+ a settling 150 ms).
+adv_lines() { # SRC DST
+	awk -v a="$((T_STEP_MS + 150))" -v s="$1" -v d="$2:" '$3 == s && $5 == d {
+		split($1, p, "."); ms = p[1] * 1000 + int(substr(p[2] "000", 1, 3))
+		if (ms >= a) print }' "$T_ADV_LOG"
+}
+
+step n1 "priority 100 -> 120 on the MASTER" priority=120
+check "priority: n1 advertises priority 120" eval 'adv_lines 192.0.2.1 192.0.2.2 | grep -q "prio 120"'
+check "priority: no advert with the old priority afterwards" eval '! adv_lines 192.0.2.1 192.0.2.2 | grep -q "prio 100,"'
+
+step n1 "advert_int 0.1 -> 0.2 on the MASTER" priority=120 advert_int=0.2
+check "advert_int: n1 advertises 20 cs" eval 'adv_lines 192.0.2.1 192.0.2.2 | grep -q "intvl 20cs"'
+
+step n2 "advert_int and priority on the BACKUP" priority=60 advert_int=0.2
+step n1 "unicast_peer added on the MASTER" priority=120 advert_int=0.2 \
+	"unicast_peer=192.0.2.2 $T_CLIENT_IP"
+adv_capture_stop
+adv_capture_start c
+sleep 0.5
+check "unicast_peer: adverts now also go to $T_CLIENT_IP" eval 'grep -q "192.0.2.1 > $T_CLIENT_IP: VRRP" "$T_ADV_LOG"'
+adv_capture_stop
+adv_capture_start n2
+
+# Renumbering a unicast pair: n2 accepts both addresses, n1 moves.
+ip -n "$(ns n1)" addr add 192.0.2.11/24 dev eth0
+step n2 "unicast_peer: n2 accepts n1's old and new address" priority=60 advert_int=0.2 \
+	"unicast_peer=192.0.2.1 192.0.2.11"
+step n1 "unicast_src_ip 192.0.2.1 -> 192.0.2.11 on the MASTER" priority=120 advert_int=0.2 \
+	unicast_src_ip=192.0.2.11
+check "unicast_src_ip: n1's adverts come from 192.0.2.11" eval 'adv_lines 192.0.2.11 192.0.2.2 | grep -q VRRP'
+check "unicast_src_ip: none from 192.0.2.1 afterwards" eval '[ -z "$(adv_lines 192.0.2.1 192.0.2.2)" ]'
+
+common1=(priority=120 advert_int=0.2 unicast_src_ip=192.0.2.11)
+step n1 "preempt, preempt_delay, state on the MASTER" "${common1[@]}" preempt=no preempt_delay=2 state=BACKUP
+step n2 "preempt, preempt_delay on the BACKUP" priority=60 advert_int=0.2 \
+	"unicast_peer=192.0.2.1 192.0.2.11" preempt=no preempt_delay=1
+step n1 "garp_repeat, garp_refresh on the MASTER" "${common1[@]}" garp_repeat=5 garp_refresh=30
+step n1 "track_interface on the MASTER" "${common1[@]}" track_interface=lo
+step n1 "track_check on the MASTER" "${common1[@]}" track_check=web
+step n2 "track_check on the BACKUP" priority=60 advert_int=0.2 "unicast_peer=192.0.2.1 192.0.2.11" track_check=web
+step n1 "checksum_mode, strict_ttl on the MASTER" "${common1[@]}" track_check=web checksum_mode=rfc9568 strict_ttl=no
+_now; t_end=$T_NOW
+read -r gap gs ge <<< "$(probe_gap "$t_begin" "$t_end")"
+figure "$nstep in-place reloads: the client's largest gap between answers $gap ms (probe every 10 ms; $(probe_counts "$t_begin" "$t_end"))"
+check "the client never lost the VIP: largest gap $gap ms <= 3 probe intervals + 30 ms" [ "${gap:-999}" -le 60 ]
+check "no transition during the in-place steps" eval '[ "$(transitions n1)" = "$tr0_1" ] && [ "$(transitions n2)" = "$tr0_2" ]'
+
+# An identity key restarts the instance, as documented.
+l1=$(log_lines n1)
+conf n1 "${common1[@]}" track_check=web virtual_router_id=51 >/dev/null
+sed -i 's/^virtual_router_id = 50$//' "$T_DIR/n1.conf"
+kill -HUP "${FIPD_PID[n1]}"
+wait_for "log_since n1 $l1 | grep -q 'reload: .* applied'" 3000 || fail "identity: reload not applied"
+check "virtual_router_id: the instance restarts (1 restarted)" eval "log_since n1 $l1 | grep -q '1 restarted'"
+
+prober_stop
+adv_capture_stop
+stop_fipd n1; stop_fipd n2
+check "fipd on n1 exited 0" [ "${FIPD_RC[n1]}" = 0 ]
+check "fipd on n2 exited 0" [ "${FIPD_RC[n2]}" = 0 ]
+print_figures
+finish
