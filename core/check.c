@@ -50,12 +50,15 @@ struct chk {
 TAILQ_HEAD(chk_list, chk);
 
 static struct chk_list chks = TAILQ_HEAD_INITIALIZER(chks);
-static void (*change_hook)(void);
+/* chks by name; rebuilt on the next look-up after a check was freed. */
+static struct nhash chk_index;
+static int chk_index_stale;
+static void (*change_hook)(const char *);
 
 static void chk_run(struct chk *);
 
 void
-check_set_change_hook(void (*fn)(void))
+check_set_change_hook(void (*fn)(const char *))
 {
 	change_hook = fn;
 }
@@ -130,7 +133,7 @@ chk_result(struct chk *c, int up, const char *reason)
 	else
 		chk_schedule(c, (uint64_t)c->cc->interval_cs * 10000);
 	if (changed && change_hook != NULL)
-		change_hook();
+		change_hook(c->cc->name);
 }
 
 void
@@ -211,6 +214,8 @@ chk_new(struct cfg_check *cc)
 	c->t_next = ev_timer_new(chk_next_cb, c);
 	c->t_timeout = ev_timer_new(chk_timeout_cb, c);
 	TAILQ_INSERT_TAIL(&chks, c, entry);
+	if (!chk_index_stale)
+		nhash_put(&chk_index, c->cc->name, c);
 	/* First probe at once: instances wait for the first results. */
 	chk_schedule(c, 0);
 	return c;
@@ -226,6 +231,7 @@ chk_free(struct chk *c)
 	const struct fipd_check_ops *ops = plug_desc(c->cc->plug)->check;
 
 	TAILQ_REMOVE(&chks, c, entry);
+	chk_index_stale = 1;
 	if (c->running && ops->cancel != NULL && c->pctx != NULL)
 		ops->cancel(c->pctx);
 	c->running = 0;
@@ -243,10 +249,13 @@ chk_find(const char *name)
 {
 	struct chk *c;
 
-	TAILQ_FOREACH(c, &chks, entry)
-		if (strcmp(c->cc->name, name) == 0)
-			return c;
-	return NULL;
+	if (chk_index_stale) {
+		nhash_free(&chk_index);
+		TAILQ_FOREACH(c, &chks, entry)
+			nhash_put(&chk_index, c->cc->name, c);
+		chk_index_stale = 0;
+	}
+	return nhash_get(&chk_index, name);
 }
 
 /* The verdict of a check whose definition a reload changed. */
@@ -266,6 +275,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 	struct chk_verdict *v;
 	struct cfg_check *cc, *next;
 	struct chk *c, *tmp;
+	struct nhash by_new = { 0 };
 
 	/*
 	 * Changed or removed checks stop.  A changed check keeps its last
@@ -273,8 +283,10 @@ check_apply(struct cfg *nc, struct cfg *old)
 	 * as "unknown" would count a failing service as UP in between and
 	 * take an instance out of FAULT (issue 12).
 	 */
+	TAILQ_FOREACH(cc, &nc->checks, entry)
+		nhash_put(&by_new, cc->name, cc);
 	TAILQ_FOREACH_SAFE(c, &chks, entry, tmp) {
-		cc = cfg_check_find(nc, c->cc->name);
+		cc = nhash_get(&by_new, c->cc->name);
 		if (cc != NULL && cfg_check_diff(c->cc, cc, NULL) == CFG_SAME)
 			continue;
 		if (cc != NULL && c->known) {
@@ -289,6 +301,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 		}
 		chk_free(c);
 	}
+	nhash_free(&by_new);	/* some of its keys are freed below */
 	/* Unchanged ones keep their state and their (moved) section. */
 	TAILQ_FOREACH_SAFE(cc, &nc->checks, entry, next) {
 		if ((c = chk_find(cc->name)) == NULL || old == NULL)
@@ -331,6 +344,8 @@ check_stop_all(void)
 
 	while ((c = TAILQ_FIRST(&chks)) != NULL)
 		chk_free(c);
+	nhash_free(&chk_index);
+	chk_index_stale = 0;
 }
 
 static void

@@ -51,13 +51,6 @@ struct sect {
 	size_t n_ents, cap_ents;
 };
 
-/* Open-addressing hash of names (sections, checks). */
-struct nhash {
-	const char **keys;
-	void **vals;
-	size_t cap, n;
-};
-
 struct loader {
 	const char *name;	/* file name for messages */
 	FILE *errs;
@@ -161,68 +154,6 @@ section_canon(const char *in, char *out, size_t outlen)
 	snprintf(out, outlen, "%s %s", s, trim(name));
 }
 
-
-/* ----------------------------------------------------------- hashes */
-
-static uint64_t
-nhash_fn(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
-static void *
-nhash_get(const struct nhash *h, const char *key)
-{
-	size_t i;
-
-	if (h->cap == 0)
-		return NULL;
-	for (i = nhash_fn(key) & (h->cap - 1); h->keys[i] != NULL;
-	    i = (i + 1) & (h->cap - 1))
-		if (strcmp(h->keys[i], key) == 0)
-			return h->vals[i];
-	return NULL;
-}
-
-/* key must outlive the table (it points into the value). */
-static void
-nhash_put(struct nhash *h, const char *key, void *val)
-{
-	struct nhash old = *h;
-	size_t i;
-
-	if (2 * (h->n + 1) > h->cap) {
-		h->cap = h->cap == 0 ? 64 : 2 * h->cap;
-		h->keys = xcalloc(h->cap, sizeof(*h->keys));
-		h->vals = xcalloc(h->cap, sizeof(*h->vals));
-		h->n = 0;
-		for (i = 0; i < old.cap; i++)
-			if (old.keys[i] != NULL)
-				nhash_put(h, old.keys[i], old.vals[i]);
-		free(old.keys);
-		free(old.vals);
-	}
-	for (i = nhash_fn(key) & (h->cap - 1); h->keys[i] != NULL;
-	    i = (i + 1) & (h->cap - 1))
-		;
-	h->keys[i] = key;
-	h->vals[i] = val;
-	h->n++;
-}
-
-static void
-nhash_free(struct nhash *h)
-{
-	free(h->keys);
-	free(h->vals);
-	memset(h, 0, sizeof(*h));
-}
 
 /* ---------------------------------------------------------- raw pass */
 

@@ -58,6 +58,21 @@ TAILQ_HEAD(inst_list, inst);
 static struct inst_list insts = TAILQ_HEAD_INITIALIZER(insts);
 static struct cfg *running;
 
+/*
+ * Which instances track a check: a check's result reaches only them.
+ * Rebuilt when the set of instances or their track_check lists change
+ * (start, reload); NULL-free while `reloading` is 0.
+ */
+struct tracker {
+	char name[FIPD_NAME_MAX];	/* the key */
+	struct inst **v;
+	size_t n, cap;
+};
+static struct nhash trackers;
+static struct tracker **tracker_list;
+static size_t n_trackers;
+static int reloading;
+
 static void inst_try_start(struct inst *);
 static void inst_eval(struct inst *);
 static int soft_change(const struct cfg_instance *,
@@ -555,6 +570,70 @@ kernel_changed(const struct kernel_ev *ev)
 	}
 }
 
+static void
+trackers_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < n_trackers; i++) {
+		free(tracker_list[i]->v);
+		free(tracker_list[i]);
+	}
+	free(tracker_list);
+	tracker_list = NULL;
+	n_trackers = 0;
+	nhash_free(&trackers);
+}
+
+static void
+trackers_rebuild(void)
+{
+	struct tracker *t;
+	struct inst *in;
+	size_t i;
+
+	trackers_free();
+	TAILQ_FOREACH(in, &insts, entry)
+		for (i = 0; i < in->ci->n_track_check; i++) {
+			if ((t = nhash_get(&trackers,
+			    in->ci->track_check[i])) == NULL) {
+				t = xcalloc(1, sizeof(*t));
+				snprintf(t->name, sizeof(t->name), "%s",
+				    in->ci->track_check[i]);
+				nhash_put(&trackers, t->name, t);
+				tracker_list = xrealloc(tracker_list,
+				    (n_trackers + 1) * sizeof(*tracker_list));
+				tracker_list[n_trackers++] = t;
+			}
+			if (t->n == t->cap) {
+				t->cap = t->cap ? 2 * t->cap : 4;
+				t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+			}
+			t->v[t->n++] = in;
+		}
+}
+
+/*
+ * A check changed: evaluate the instances that track it (or start those
+ * that waited for its first result).  During a reload the set of
+ * instances is in flux; the reload evaluates everything at its end.
+ */
+static void
+check_changed(const char *name)
+{
+	struct tracker *t;
+	size_t i;
+
+	if (reloading || (t = nhash_get(&trackers, name)) == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i]->started)
+			inst_eval(t->v[i]);
+		else if (!ev_timer_pending(t->v[i]->t_retry))
+			inst_try_start(t->v[i]);
+	}
+}
+
 static struct inst *
 inst_new(struct cfg_instance *ci)
 {
@@ -602,10 +681,13 @@ daemon_start(struct cfg *c)
 	plug_set_count_hook(count_hook);
 	if (kernel_start(kernel_changed) == -1)
 		return -1;
-	check_set_change_hook(eval_all);
+	check_set_change_hook(check_changed);
 	check_apply(c, NULL);
+	reloading = 1;
 	TAILQ_FOREACH(ci, &c->instances, entry)
 		inst_new(ci);
+	trackers_rebuild();
+	reloading = 0;
 	return 0;
 }
 
@@ -614,24 +696,16 @@ daemon_stop(void)
 {
 	struct inst *in;
 
+	reloading = 1;		/* no check result may reach a freed instance */
 	while ((in = TAILQ_FIRST(&insts)) != NULL)
 		inst_stop(in, "shutdown");
+	trackers_free();
 	check_stop_all();
+	reloading = 0;
 	kernel_stop();
 	plug_set_global(NULL);
 	cfg_free(running);
 	running = NULL;
-}
-
-static struct inst *
-inst_find(const char *name)
-{
-	struct inst *in;
-
-	TAILQ_FOREACH(in, &insts, entry)
-		if (strcmp(in->ci->name, name) == 0)
-			return in;
-	return NULL;
 }
 
 /* Do old and new differ, and only in keys a reload applies in place? */
@@ -722,6 +796,8 @@ daemon_reload(const char *path, FILE *out)
 	size_t errlen = 0;
 	FILE *ef;
 	int kept = 0, changed = 0, added = 0, removed = 0, soft = 0;
+	uint64_t t0 = ev_now_us();
+	struct nhash by_new = { 0 }, by_inst = { 0 }, by_old = { 0 };
 
 	if ((ef = open_memstream(&errs, &errlen)) == NULL)
 		fatal("open_memstream");
@@ -747,6 +823,7 @@ daemon_reload(const char *path, FILE *out)
 	    strcmp(nc->global.plugin_dir, running->global.plugin_dir) != 0)
 		log_warnx("reload: control_socket, metrics_listen and "
 		    "plugin_dir changes take effect at the next restart");
+	reloading = 1;
 	check_apply(nc, running);
 
 	/*
@@ -755,8 +832,20 @@ daemon_reload(const char *path, FILE *out)
 	 * transition, the VIPs stay.  Removed or otherwise changed instances
 	 * stop (changed ones restart below).
 	 */
+	/*
+	 * Names to objects, so that matching the two configurations is
+	 * linear: by_new (the new sections) for this loop, by_inst (running
+	 * instances; stopped ones set to NULL) and by_old (the running
+	 * sections, alive until the end) for the ones below.
+	 */
+	TAILQ_FOREACH(nci, &nc->instances, entry)
+		nhash_put(&by_new, nci->name, nci);
+	TAILQ_FOREACH(in, &insts, entry)
+		nhash_put(&by_inst, in->ci->name, in);
+	TAILQ_FOREACH(ci, &running->instances, entry)
+		nhash_put(&by_old, ci->name, ci);
 	TAILQ_FOREACH_SAFE(in, &insts, entry, tmp) {
-		nci = cfg_instance_find(nc, in->ci->name);
+		nci = nhash_get(&by_new, in->ci->name);
 		if (nci != NULL && in->started && soft_change(in->ci, nci)) {
 			inst_update(in, nci);
 			soft++;
@@ -767,16 +856,18 @@ daemon_reload(const char *path, FILE *out)
 			continue;
 		if (nci == NULL)
 			removed++;
+		nhash_set(&by_inst, in->ci->name, NULL);
 		inst_stop(in, nci == NULL ? "removed by reload" :
 		    "changed by reload");
 	}
+	nhash_free(&by_new);	/* its keys go with the sections freed below */
 	/*
 	 * Unchanged instances keep their router and their cfg_instance
 	 * (plugins may hold pointers into it): move the old one into the
 	 * new config in place of its twin.
 	 */
 	TAILQ_FOREACH_SAFE(nci, &nc->instances, entry, next) {
-		if ((in = inst_find(nci->name)) == NULL)
+		if ((in = nhash_get(&by_inst, nci->name)) == NULL)
 			continue;
 		ci = in->ci;
 		TAILQ_REMOVE(&running->instances, ci, entry);
@@ -786,21 +877,27 @@ daemon_reload(const char *path, FILE *out)
 		kept++;
 	}
 	TAILQ_FOREACH(ci, &nc->instances, entry) {
-		if (inst_find(ci->name) != NULL)
+		if (nhash_get(&by_inst, ci->name) != NULL)
 			continue;
-		if (cfg_instance_find(running, ci->name) != NULL)
+		if (nhash_get(&by_old, ci->name) != NULL)
 			changed++;
 		else
 			added++;
 		inst_new(ci);
 	}
+	nhash_free(&by_inst);
+	nhash_free(&by_old);
 	cfg_free(running);
 	running = nc;
 	plug_set_global(&nc->global);
+	trackers_rebuild();
+	reloading = 0;
 	eval_all();
-	log_notice("reload: %s applied (%d unchanged of which %d updated in "
-	    "place, %d restarted, %d added, %d removed)", path, kept, soft,
-	    changed, added, removed);
+	/* All of it ran on the loop: adverts and timers waited that long. */
+	log_notice("reload: %s applied in %llu ms (%d unchanged of which %d "
+	    "updated in place, %d restarted, %d added, %d removed)", path,
+	    (unsigned long long)(ev_now_us() - t0) / 1000, kept, soft, changed,
+	    added, removed);
 	return 0;
 }
 

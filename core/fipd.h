@@ -208,6 +208,26 @@ enum cfg_diff cfg_check_diff(const struct cfg_check *a,
  */
 void cfg_set_default_plugin_dir(const char *dir);
 
+/* -------------------------------------------------------------- nhash.c */
+
+/*
+ * Open-addressing hash of names to pointers (config sections and checks,
+ * instances during a reload).  Keys are not copied: each must outlive the
+ * table (it usually points into its value).  Zero-initialise to start.
+ */
+struct nhash {
+	const char **keys;
+	void **vals;
+	size_t cap, n;
+};
+/* The value of key, or NULL. */
+void *nhash_get(const struct nhash *, const char *key);
+/* Add key (no check for an existing one: see nhash_set). */
+void nhash_put(struct nhash *, const char *key, void *val);
+/* Replace key's value, or add it. */
+void nhash_set(struct nhash *, const char *key, void *val);
+void nhash_free(struct nhash *);
+
 /* ------------------------------------------------------------- plugin.c */
 
 struct plug;	/* a loaded plugin */
@@ -306,8 +326,11 @@ typedef void check_status_cb(const struct check_status *, void *arg);
 void check_apply(struct cfg *c, struct cfg *old);
 /* Stop every check (cancel probes, free plugin state). */
 void check_stop_all(void);
-/* Called after any check changed state (or got its first result). */
-void check_set_change_hook(void (*fn)(void));
+/*
+ * fn(name) after the check called name changed state (or got its first
+ * result).
+ */
+void check_set_change_hook(void (*fn)(const char *name));
 /* Status of the check called name; returns 0, or -1 if there is none. */
 int check_get(const char *name, struct check_status *out);
 /* Every check, in config order. */
