@@ -26,10 +26,6 @@ ADV=100
 M=$FIPD_MARGIN_MS
 
 setup_all 300
-v3() { # NODE STATE PRIO
-	wiki_conf "$1" version=3 advert_int=0.1 auth_pass= unicast_src_ip= unicast_peer= \
-		state="$2" priority="$3"
-}
 for n in n1 n2; do
 	# Links created later inherit "default": no IPv6 chatter on them
 	# either; promote_secondaries keeps a new address when the old
@@ -38,8 +34,8 @@ for n in n1 n2; do
 	nsx "$n" sysctl -qw net.ipv4.conf.all.promote_secondaries=1 >/dev/null 2>&1 || true
 	nsx "$n" sysctl -qw net.ipv4.conf.eth0.promote_secondaries=1 >/dev/null 2>&1 || true
 done
-c1=$(v3 n1 MASTER 100)
-c2=$(v3 n2 BACKUP 50)
+c1=$(v3_conf n1 MASTER 100)
+c2=$(v3_conf n2 BACKUP 50)
 start_pair "$c1" "$c2" n1 4000
 hold_for "vip_only_on n1" 1000 || die "VIP not on n1 alone (holders: $(vip_holders))"
 adv_capture_start c
@@ -168,8 +164,6 @@ check "no address: n1 logged FAULT -> BACKUP" grep -qE "VI_1: FAULT -> BACKUP" "
 
 prober_stop
 adv_capture_stop
-stop_fipd n1; stop_fipd n2
-check "fipd on n1 exited 0" [ "${FIPD_RC[n1]}" = 0 ]
-check "fipd on n2 exited 0" [ "${FIPD_RC[n2]}" = 0 ]
+stop_pair_checked
 print_figures
 finish

@@ -424,6 +424,14 @@ wiki_conf() {
 	echo "$T_DIR/$n.conf"
 }
 
+# v3_conf NODE STATE PRIO [key=value ...]: the wiki setup as VRRPv3
+# multicast at 100 ms (no auth, no unicast peers).
+v3_conf() {
+	local n=$1 st=$2 pr=$3; shift 3
+	wiki_conf "$n" version=3 advert_int=0.1 auth_pass= unicast_src_ip= unicast_peer= \
+		state="$st" priority="$pr" "$@"
+}
+
 # add_check CONF NAME key=value...: append a [check NAME] section.
 add_check() {
 	local conf=$1 name=$2 kv
@@ -768,6 +776,15 @@ start_pair() { # CONF1 CONF2 EXPECTED TIMEOUT_MS
 	else
 		die "VIP did not appear on $3 within $4 ms (holders: $(vip_holders))"
 	fi
+}
+
+# Stop both nodes (SIGTERM) and check that each fipd exited 0.
+stop_pair_checked() {
+	local n
+	stop_fipd n1; stop_fipd n2
+	for n in n1 n2; do
+		check "$FIPD_DAEMON on $n exited 0" [ "${FIPD_RC[$n]}" = 0 ]
+	done
 }
 
 print_figures() {

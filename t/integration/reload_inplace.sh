@@ -153,8 +153,6 @@ check "virtual_router_id: the instance restarts (1 restarted)" eval "log_since n
 
 prober_stop
 adv_capture_stop
-stop_fipd n1; stop_fipd n2
-check "fipd on n1 exited 0" [ "${FIPD_RC[n1]}" = 0 ]
-check "fipd on n2 exited 0" [ "${FIPD_RC[n2]}" = 0 ]
+stop_pair_checked
 print_figures
 finish

@@ -9,12 +9,8 @@ MDI=381
 M=$FIPD_MARGIN_MS
 
 setup_all 120
-v3() { # NODE STATE PRIO
-	wiki_conf "$1" version=3 advert_int=0.1 auth_pass= unicast_src_ip= unicast_peer= \
-		state="$2" priority="$3"
-}
-c1=$(v3 n1 MASTER 100)
-c2=$(v3 n2 BACKUP 50)
+c1=$(v3_conf n1 MASTER 100)
+c2=$(v3_conf n2 BACKUP 50)
 
 start_fipd n1 "$c1"
 start_fipd n2 "$c2"

@@ -163,11 +163,6 @@ rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 client_vip_mac() { ip -n "$(ns c)" neigh show "$T_VIP" dev eth0 2>/dev/null | sed -n 's/.*lladdr \([0-9a-f:]*\).*/\1/p'; }
 
 # v3 multicast pair config (the wiki's keys, VRRPv3, no auth, no unicast).
-v3_conf() { # NODE STATE PRIO [key=value ...]
-	local n=$1 st=$2 pr=$3; shift 3
-	wiki_conf "$n" version=3 advert_int=0.1 auth_pass= unicast_src_ip= unicast_peer= \
-		state="$st" priority="$pr" "$@"
-}
 
 # Who holds the VIP: "n1", "n2", "n1 n2" or "none" (lib.sh's vip_holders).
 single_holder() { local h; h=$(vip_holders); [ "$h" = "$1" ]; }
