@@ -275,7 +275,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 	struct chk_verdict *v;
 	struct cfg_check *cc, *next;
 	struct chk *c, *tmp;
-	struct nhash by_new = { 0 };
+	struct nhash by_new = { 0 }, by_kept = { 0 };
 
 	/*
 	 * Changed or removed checks stop.  A changed check keeps its last
@@ -298,6 +298,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 			v->failures = c->failures;
 			v->transitions = c->transitions;
 			TAILQ_INSERT_TAIL(&kept, v, entry);
+			nhash_put(&by_kept, v->name, v);
 		}
 		chk_free(c);
 	}
@@ -315,10 +316,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 		if (chk_find(cc->name) != NULL)
 			continue;
 		c = chk_new(cc);
-		TAILQ_FOREACH(v, &kept, entry)
-			if (strcmp(v->name, cc->name) == 0)
-				break;
-		if (v == NULL)
+		if ((v = nhash_get(&by_kept, cc->name)) == NULL)
 			continue;
 		c->known = 1;
 		c->carried = 1;
@@ -331,6 +329,7 @@ check_apply(struct cfg *nc, struct cfg *old)
 		    "its first result", cc->name, c->up ? "UP" : "DOWN",
 		    c->reason);
 	}
+	nhash_free(&by_kept);
 	while ((v = TAILQ_FIRST(&kept)) != NULL) {
 		TAILQ_REMOVE(&kept, v, entry);
 		free(v);

@@ -440,7 +440,8 @@ inst_source(struct inst *in, int grace_over)
 	char o[INET6_ADDRSTRLEN], n[INET6_ADDRSTRLEN];
 	int none;
 
-	if (!in->started || ci->src_set)
+	/* A link that is gone has no address: its FAULT says so already. */
+	if (!in->started || ci->src_set || net_ifindex(in->sock) == 0)
 		return;
 	none = kernel_source(net_ifindex(in->sock), ci->family, ci->vips,
 	    ci->n_vips, &a) == -1;
@@ -525,6 +526,7 @@ static void
 kernel_changed(const struct kernel_ev *ev)
 {
 	struct inst *in;
+	int nosrc;
 
 	switch (ev->type) {
 	case KERNEL_LINK_NEW:
@@ -550,8 +552,23 @@ kernel_changed(const struct kernel_ev *ev)
 			if (net_ifindex(in->sock) != ev->ifindex ||
 			    in->ci->family != ev->addr->family)
 				continue;
-			inst_source(in, 0);
-			inst_eval(in);
+			/*
+			 * Only what can change the source is worth a look
+			 * (a takeover of N VIPs on one link is N events for
+			 * each of its instances): the source going, or any
+			 * address while there is none.  A new address never
+			 * displaces a working source (the cache lists new
+			 * ones last).
+			 */
+			if (!in->ci->src_set && (in->no_source ||
+			    ev_timer_pending(in->t_nosrc) ||
+			    (ev->type == KERNEL_ADDR_DEL &&
+			    vpkt_addr_cmp(ev->addr, vrrp_local(in->r)) == 0))) {
+				nosrc = in->no_source;
+				inst_source(in, 0);
+				if (nosrc != in->no_source)
+					inst_eval(in);
+			}
 			if (ev->type == KERNEL_ADDR_DEL &&
 			    vrrp_state(in->r) == FIPD_STATE_MASTER &&
 			    inst_has_vip(in, ev->addr))
@@ -776,9 +793,12 @@ inst_update(struct inst *in, struct cfg_instance *n)
 		net_leave(in->sock);
 		in->joined = 0;
 	}
-	if (ci->src_set)
+	if (ci->src_set) {
+		/* A configured source ends a "no address" FAULT. */
+		ev_timer_cancel(in->t_nosrc);
+		in->no_source = 0;
 		vrrp_set_local(in->r, &ci->src);
-	else
+	} else
 		inst_source(in, 0);
 	in->view.priority = ci->priority;
 	in->view.advert_int_cs = ci->advert_int_cs;

@@ -221,7 +221,7 @@ read_cb(int fd, void *arg)
 int
 kernel_start(kernel_hook_fn *hook)
 {
-	int rc;
+	int rc, rcvbuf;
 
 	k_hook = hook;
 	if (k_mngr != NULL)
@@ -239,11 +239,23 @@ kernel_start(kernel_hook_fn *hook)
 	    (rc = nl_cache_alloc_name("route/addr", &k_addrs)) < 0)
 		goto nlfail;
 	if ((rc = nl_cache_mngr_add_cache_v2(k_mngr, k_links, link_cb,
-	    NULL)) < 0 ||
-	    (rc = nl_cache_mngr_add_cache_v2(k_mngr, k_addrs, addr_cb,
-	    NULL)) < 0)
+	    NULL)) < 0) {
+		nl_cache_free(k_links);	/* neither is the manager's yet */
+		nl_cache_free(k_addrs);
+		k_links = k_addrs = NULL;
 		goto nlfail;
-	(void)nl_socket_set_buffer_size(k_sock, KERNEL_RCVBUF, 0);
+	}
+	if ((rc = nl_cache_mngr_add_cache_v2(k_mngr, k_addrs, addr_cb,
+	    NULL)) < 0) {
+		nl_cache_free(k_addrs);
+		k_addrs = NULL;
+		goto nlfail;
+	}
+	/* Past net.core.rmem_max with CAP_NET_ADMIN (as net.c does). */
+	rcvbuf = KERNEL_RCVBUF;
+	if (setsockopt(nl_socket_get_fd(k_sock), SOL_SOCKET, SO_RCVBUFFORCE,
+	    &rcvbuf, sizeof(rcvbuf)) == -1)
+		(void)nl_socket_set_buffer_size(k_sock, KERNEL_RCVBUF, 0);
 	k_io = ev_io_new(nl_cache_mngr_get_fd(k_mngr), 0, read_cb, NULL);
 	return 0;
 nlfail:
@@ -259,7 +271,10 @@ kernel_stop(void)
 	if (k_io != NULL)
 		ev_io_free(k_io);
 	k_io = NULL;
-	/* Frees the caches it manages and its socket. */
+	/*
+	 * The manager frees the caches added to it; a cache not added yet
+	 * (a failed start) is ours.
+	 */
 	if (k_mngr != NULL)
 		nl_cache_mngr_free(k_mngr);
 	else {

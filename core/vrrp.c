@@ -481,6 +481,9 @@ stranger(struct vrrp_router *r, uint64_t now_us, const struct vpkt *p,
 		if (len < 0 || strlen(list) >= sizeof(list) - 1)
 			break;
 	}
+	/* Once per source, and rotating sources cannot flood the log. */
+	if (!log_limit_ok(&r->ll_info, now_us))
+		return;
 	log_warnx("%s: advert for VRID %u (priority %u) from %s, which is not "
 	    "a unicast_peer: a renumbered peer?  %s%s", r->cfg->name,
 	    p->vrid, p->priority, vpkt_addr_str(src, a, sizeof(a)),

@@ -98,11 +98,11 @@ d1=$(cpu_ticks "${FIPD_PID[n1]}"); d2=$(cpu_ticks "${FIPD_PID[n2]}")
 tck=$(getconf CLK_TCK)
 figure "steady, $N x 10 ms: CPU n1 (MASTER) $(awk -v a="$c1" -v b="$d1" -v t="$tck" -v s=$((HOLD - 1)) 'BEGIN { printf "%.1f", (b - a) / t / s * 100 }') %, n2 (BACKUP) $(awk -v a="$c2" -v b="$d2" -v t="$tck" -v s=$((HOLD - 1)) 'BEGIN { printf "%.1f", (b - a) / t / s * 100 }') % of one core"
 
-# Everything up to here (capture and log) is what the check looks at; the
-# takeovers counted below are all those before the cut.
-_stop_pid "$CAP_PID" 5000
-m=$(to_master n2)
+# The log up to here is what the check looks at, taken while the capture
+# still runs: every takeover in it has n1's adverts around it captured.
 cp "$T_DIR/n2.log" "$T_DIR/n2.log.hold"
+m=$(grep -c -- '-> MASTER (' "$T_DIR/n2.log.hold")
+_stop_pid "$CAP_PID" 5000
 drops=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$T_DIR/adv.err")
 tcpdump -n -tt -r "$T_DIR/adv.pcap" 2>/dev/null > "$T_DIR/adv.txt"
 read -r _ tk _ ex _ un _ mg _ na < <(python3 "$(dirname "$0")/advgaps.py" "$T_DIR/adv.txt" \
@@ -110,6 +110,7 @@ read -r _ tk _ ex _ un _ mg _ na < <(python3 "$(dirname "$0")/advgaps.py" "$T_DI
 sed -n '2,11p' "$T_DIR/advgaps.txt"
 figure "n2 became MASTER $m times while n1 was alive: $ex explained by a gap of n1's adverts on the wire (largest gap of any VRID ${mg} ms, Master_Down_Interval $MDI ms), ${un} unexplained ($na adverts captured, ${drops:-?} dropped by the capture)"
 check "the capture of n1's adverts dropped nothing (${drops:-?})" [ "${drops:-1}" = 0 ]
+check "advgaps.py judged every takeover ($tk of $m)" [ "${tk:-x}" = "$m" ]
 check "n2 took over only when n1's adverts stopped for a Master_Down_Interval on the wire ($un unexplained of $m, at most $MAXFALSE)" \
 	[ "${un:-999}" -le "$MAXFALSE" ]
 check "n1 still holds all $N VIPs ($(vips n1))" [ "$(vips n1)" -eq "$N" ]

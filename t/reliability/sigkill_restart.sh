@@ -27,7 +27,8 @@ ip netns exec "$(ns br)" tcpdump -i n1 -Q in -p -n -l -tt "(ip proto 112 and src
 	</dev/null >"$CAP" 2>"$T_DIR/tcpdump.err" &
 _track $!
 sleep 0.5
-GARP_RE="Request who-has $T_VIP tell $T_VIP[ ,]"
+vre=${T_VIP//./\\.}
+GARP_RE="Request who-has $vre tell $vre[ ,]"
 FIPD_FRAMES_RE="VRRP|$GARP_RE"
 # First frame from n1 after AFTER_MS matching an ERE (epoch ms).
 cap_first() { awk -v a="$1" -v re="$2" '{ ms = $1 * 1000 } ms >= a && $0 ~ re { printf "%.0f\n", ms; exit }' "$CAP"; }
