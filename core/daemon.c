@@ -75,8 +75,6 @@ static int reloading;
 
 static void inst_try_start(struct inst *);
 static void inst_eval(struct inst *);
-static int soft_change(const struct cfg_instance *,
-    const struct cfg_instance *);
 static void inst_update(struct inst *, struct cfg_instance *);
 static void nosrc_cb(void *);
 
@@ -725,13 +723,6 @@ daemon_stop(void)
 	running = NULL;
 }
 
-/* Do old and new differ, and only in keys a reload applies in place? */
-static int
-soft_change(const struct cfg_instance *o, const struct cfg_instance *n)
-{
-	return cfg_instance_diff(o, n, NULL) == CFG_DIFF_INPLACE;
-}
-
 #define SWAP(a, b) do {						\
 	__typeof__(a) swap_tmp_ = (a);					\
 	(a) = (b);							\
@@ -818,6 +809,8 @@ daemon_reload(const char *path, FILE *out)
 	int kept = 0, changed = 0, added = 0, removed = 0, soft = 0;
 	uint64_t t0 = ev_now_us();
 	struct nhash by_new = { 0 }, by_inst = { 0 }, by_old = { 0 };
+	enum cfg_diff d;
+	const char *what;
 
 	if ((ef = open_memstream(&errs, &errlen)) == NULL)
 		fatal("open_memstream");
@@ -866,16 +859,21 @@ daemon_reload(const char *path, FILE *out)
 		nhash_put(&by_old, ci->name, ci);
 	TAILQ_FOREACH_SAFE(in, &insts, entry, tmp) {
 		nci = nhash_get(&by_new, in->ci->name);
-		if (nci != NULL && in->started && soft_change(in->ci, nci)) {
+		d = nci != NULL ? cfg_instance_diff(in->ci, nci, &what) :
+		    CFG_DIFF_RESTART;
+		if (d == CFG_SAME)
+			continue;
+		if (d == CFG_DIFF_INPLACE && in->started) {
 			inst_update(in, nci);
 			soft++;
 			continue;
 		}
-		if (nci != NULL && cfg_instance_diff(in->ci, nci, NULL) ==
-		    CFG_SAME)
-			continue;
 		if (nci == NULL)
 			removed++;
+		else
+			log_notice("%s: restarted by reload (%s changed)",
+			    in->ci->name, what != NULL ? what :
+			    "a key that needs a running instance");
 		nhash_set(&by_inst, in->ci->name, NULL);
 		inst_stop(in, nci == NULL ? "removed by reload" :
 		    "changed by reload");

@@ -13,8 +13,10 @@
 #   preempt, preempt_delay, state, garp_repeat, garp_refresh,
 #   track_interface, track_check, checksum_mode, strict_ttl.
 # Then an identity key (virtual_router_id) restarts the instance, as
-# documented.  The client's largest gap between answers over the in-place
-# steps is printed and bounded (3 probe intervals + 30 ms).
+# documented.  Over the in-place steps the VIP never leaves n1 (address
+# monitors), the client is never served by n2, and its largest gap between
+# answers is printed (bounded by 3 probe intervals + FIPD_MARGIN_MS: on a
+# loaded machine the prober or nginx themselves may stall).
 # Before, every key outside six restarted the instance: priority 0, VIP
 # removed and preempted back, a client outage per edit.
 . "$(dirname "$0")/lib.sh"
@@ -66,6 +68,7 @@ prober_start 220
 sleep 0.5
 _now; t_begin=$T_NOW
 tr0_1=$(transitions n1); tr0_2=$(transitions n2)
+m1_0=$(mon_mark n1); m2_0=$(mon_mark n2)
 nstep=0
 
 # step NODE "what" key=value...: rewrite NODE's config, reload, check.
@@ -139,8 +142,16 @@ step n2 "track_check on the BACKUP" priority=60 advert_int=0.2 "unicast_peer=192
 step n1 "checksum_mode, strict_ttl on the MASTER" "${common1[@]}" track_check=web checksum_mode=rfc9568 strict_ttl=no
 _now; t_end=$T_NOW
 read -r gap gs ge <<< "$(probe_gap "$t_begin" "$t_end")"
-figure "$nstep in-place reloads: the client's largest gap between answers $gap ms (probe every 10 ms; $(probe_counts "$t_begin" "$t_end"))"
-check "the client never lost the VIP: largest gap $gap ms <= 3 probe intervals + 30 ms" [ "${gap:-999}" -le 60 ]
+pc=$(probe_counts "$t_begin" "$t_end")
+figure "$nstep in-place reloads: the client's largest gap between answers $gap ms (probe every 10 ms; $pc)"
+# A restart would move the VIP to n2 for a while (priority 0, then
+# preemption back): the address monitors and the client would see n2.
+check "the VIP never left n1 (address monitors: $(mon_count n1 del "$m1_0") deletions on n1, $(mon_count n2 add "$m2_0") additions on n2)" \
+	eval '[ "$(mon_count n1 del "$m1_0")" = 0 ] && [ "$(mon_count n2 add "$m2_0")" = 0 ]'
+check "the client was never served by n2 ($pc)" eval '[[ "$pc" == *" n2=0 "* ]]'
+# The gap also counts a loaded machine's stalls of the prober or nginx
+# (seen: 136 ms with one failed request, VIP on n1 throughout).
+check "the client's largest gap $gap ms <= 3 probe intervals + $FIPD_MARGIN_MS ms" [ "${gap:-999}" -le $((30 + FIPD_MARGIN_MS)) ]
 check "no transition during the in-place steps" eval '[ "$(transitions n1)" = "$tr0_1" ] && [ "$(transitions n2)" = "$tr0_2" ]'
 
 # An identity key restarts the instance, as documented.
