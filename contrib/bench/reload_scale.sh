@@ -40,11 +40,18 @@ for d in "$builddir"/plugins/*/.libs; do plugdir=${plugdir:+$plugdir:}$(cd "$d" 
 tmp=$(mktemp -d)
 ns=fipdrs$$
 pid=
+# Under set -e a failing command would end the trap early: every step of
+# the clean-up is allowed to fail, and the namespace always goes.
 cleanup() {
-	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null && for _ in $(seq 100); do
-		kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	ip netns del "$ns" 2>/dev/null || true
+	set +e
+	if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
+		for _ in $(seq 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+	fi
+	ip netns del "$ns" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
