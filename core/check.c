@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "fipd.h"
+#include "pconf.h"
 
 struct fipd_probe {
 	struct chk *c;
@@ -189,7 +190,7 @@ chk_run(struct chk *c)
 	c->pctx = NULL;
 	c->started_us = c->last_start_us = ev_now_us();
 	ev_timer_arm(c->t_timeout, (uint64_t)c->cc->timeout_cs * 10000);
-	if (ops->start(plug_host(c->cc->plug), c->cc->conf, &c->handle,
+	if (ops->start(plug_host(c->cc->plug), c->cc->pc->conf, &c->handle,
 	    &c->pctx) == -1 && c->running)
 		chk_result(c, 0, "cannot start probe");
 }
@@ -235,9 +236,7 @@ chk_free(struct chk *c)
 	if (c->running && ops->cancel != NULL && c->pctx != NULL)
 		ops->cancel(c->pctx);
 	c->running = 0;
-	if (c->cc->conf != NULL && ops->conf_free != NULL)
-		ops->conf_free(c->cc->conf);
-	c->cc->conf = NULL;
+	cfg_check_release(c->cc);
 	ev_timer_free(c->t_next);
 	ev_timer_free(c->t_timeout);
 	c->handle.c = NULL;

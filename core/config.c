@@ -32,6 +32,7 @@
 #include <ini.h>
 
 #include "fipd.h"
+#include "pconf.h"
 
 #define CFG_LINE_MAX 4096
 
@@ -287,89 +288,6 @@ cfg_handler(void *user, const char *section, const char *key,
 
 /* ------------------------------------------------------ value parsers */
 
-static int
-parse_uint(const char *v, unsigned long min, unsigned long max,
-    unsigned long *out)
-{
-	char *end;
-	unsigned long n;
-
-	if (!isdigit((unsigned char)*v))
-		return -1;
-	errno = 0;
-	n = strtoul(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
-static int
-parse_int(const char *v, long min, long max, long *out)
-{
-	char *end;
-	long n;
-
-	if (*v == '\0')
-		return -1;
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < min || n > max)
-		return -1;
-	*out = n;
-	return 0;
-}
-
-static int
-parse_bool(const char *v, int *out)
-{
-	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
-	    strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0)
-		*out = 1;
-	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
-	    strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0)
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
-
-/*
- * Seconds with up to two decimals ("1", "0.5", "0.01") -> centiseconds.
- * Returns: 0, or -1 on syntax (more decimals, signs, garbage).
- */
-static int
-parse_cs(const char *v, unsigned long *out)
-{
-	unsigned long whole = 0, frac = 0;
-	int nd = 0, ndigits = 0;
-
-	while (isdigit((unsigned char)*v)) {
-		whole = whole * 10 + (unsigned long)(*v++ - '0');
-		if (whole > 10000000)
-			return -1;
-		ndigits++;
-	}
-	if (*v == '.') {
-		v++;
-		while (isdigit((unsigned char)*v)) {
-			if (nd == 2)
-				return -1;
-			frac = frac * 10 + (unsigned long)(*v++ - '0');
-			nd++;
-		}
-		if (nd == 1)
-			frac *= 10;
-		if (nd == 0 && ndigits == 0)
-			return -1;
-	} else if (ndigits == 0)
-		return -1;
-	if (*v != '\0')
-		return -1;
-	*out = whole * 100 + frac;
-	return 0;
-}
-
 /* "192.0.2.1", "192.0.2.1/24", "2001:db8::1/64". */
 static int
 parse_addr(const char *v, int allow_prefix, struct fipd_addr *a)
@@ -395,7 +313,7 @@ parse_addr(const char *v, int allow_prefix, struct fipd_addr *a)
 	} else
 		return -1;
 	if (slash != NULL) {
-		if (parse_uint(slash, 0, a->family == AF_INET ? 32 : 128,
+		if (pconf_parse_uint(slash, 0, a->family == AF_INET ? 32 : 128,
 		    &plen) == -1)
 			return -1;
 		a->prefixlen = (uint8_t)plen;
@@ -447,7 +365,7 @@ parse_hostport(const char *v)
 		if (!valid_name(host, sizeof(host)) || strchr(host, ':'))
 			return -1;
 	}
-	return parse_uint(colon + 1, 1, 65535, &port);
+	return pconf_parse_uint(colon + 1, 1, 65535, &port);
 }
 
 
@@ -581,23 +499,23 @@ key_set(struct pctx *pc, void *base, const char *v)
 		memcpy(field, v, strlen(v));
 		return;
 	case KT_BOOL:
-		if (parse_bool(v, &b) == -1)
+		if (pconf_parse_bool(v, &b) == -1)
 			break;
 		store_num(field, k->size, b);
 		return;
 	case KT_UINT:
-		if (parse_uint(v, (unsigned long)k->min, (unsigned long)k->max,
+		if (pconf_parse_uint(v, (unsigned long)k->min, (unsigned long)k->max,
 		    &u) == -1)
 			break;
 		store_num(field, k->size, (long)u);
 		return;
 	case KT_INT:
-		if (parse_int(v, k->min, k->max, &l) == -1)
+		if (pconf_parse_int(v, k->min, k->max, &l) == -1)
 			break;
 		store_num(field, k->size, l);
 		return;
 	case KT_CS:
-		if (parse_cs(v, &u) == -1 || u < (unsigned long)k->min ||
+		if (pconf_parse_cs(v, &u) == -1 || u < (unsigned long)k->min ||
 		    u > (unsigned long)k->max)
 			break;
 		store_num(field, k->size, (long)u);
@@ -946,8 +864,12 @@ static const struct key instance_keys[IK_MAX] = {
 	    advert_int_cs, "seconds 0.01-40.95 (v3) or 1-255 (v2)"),
 	[IK_AUTH_PASS] = KFN("auth_pass", KF_INPLACE, set_auth_pass, KC_STR,
 	    CI, auth_pass),
-	/* The list carries the family: a change of family is a change. */
-	[IK_VIP] = KLIST("virtual_ipaddress", 0, set_vip, CI, vips, n_vips),
+	/*
+	 * Added and removed in place (the actions' reconfigure); a change of
+	 * address family restarts (cfg_instance_diff()).
+	 */
+	[IK_VIP] = KLIST("virtual_ipaddress", KF_INPLACE, set_vip, CI, vips,
+	    n_vips),
 	[IK_SRC] = KFN("unicast_src_ip", KF_INPLACE, set_src, KC_BYTES, CI,
 	    src),
 	[IK_PEER] = KLIST("unicast_peer", KF_INPLACE, set_peer, CI, peers,
@@ -999,81 +921,20 @@ table_entry(struct pctx *pc, const struct key *t, size_t n, int *lines,
 }
 
 /*
- * A key the core does not know, for a plugin: refuse a repetition unless
- * the plugin's key repeats (until plugins declare tables, the one such
- * key is check_http's expect_status).
+ * A key the core does not know, for a plugin's table.
+ * Returns: 0 taken (or refused with an error), 1 not the plugin's key.
  */
-static const char *const plugin_repeatable[] = { "expect_status", NULL };
-
 static int
-plugin_dup(struct loader *ld, const struct sect *sc, const struct ent *e)
+plugin_key(struct loader *ld, struct pconf *p, const struct ent *e)
 {
-	const struct ent *o;
-	size_t i;
-
-	for (i = 0; plugin_repeatable[i] != NULL; i++)
-		if (strcmp(e->key, plugin_repeatable[i]) == 0)
-			return 0;
-	for (o = sc->ents; o < e; o++)
-		if (strcmp(o->key, e->key) == 0) {
-			cfg_err(ld, e->line, "duplicate key '%s' (first at "
-			    "line %d)", e->key, o->line);
-			return -1;
-		}
-	return 0;
-}
-
-/* Hand a key to a plugin; returns 0 taken, 1 not known, -1 error. */
-static int
-plugin_key(struct loader *ld, struct plug *p, void **conf,
-    const struct ent *e)
-{
-	char err[256] = "";
+	char err[512];
 	int rc;
-	fipd_conf_key_fn *fn;
 
-	fn = plug_desc(p)->kind == FIPD_PLUGIN_ACTION ?
-	    plug_desc(p)->action->conf_key : plug_desc(p)->check->conf_key;
-	if (fn == NULL)
-		return 1;
-	rc = fn(plug_host(p), conf, e->key, e->value, err, sizeof(err));
+	err[0] = '\0';
+	rc = pconf_set(p, e->key, e->value, e->line, err, sizeof(err));
 	if (rc == -1)
-		cfg_err(ld, e->line, "%s: %s", e->key,
-		    err[0] != '\0' ? err : "invalid value");
-	return rc < 0 ? -1 : rc > 0 ? 1 : 0;
-}
-
-static int
-ent_ptr_cmp(const void *a, const void *b)
-{
-	const struct ent *x = *(const struct ent *const *)a;
-	const struct ent *y = *(const struct ent *const *)b;
-	int c;
-
-	if ((c = strcmp(x->key, y->key)) != 0)
-		return c;
-	return x->line - y->line;
-}
-
-/*
- * The plugin keys of a section as "key=value\n" lines sorted by key
- * (then line), for the reload's compare: their order in the file does
- * not matter.  They stay text until plugins declare typed tables.
- */
-static char *
-plugin_text(const struct ent **pe, size_t n)
-{
-	size_t i, len = 1;
-	char *s, *p;
-
-	qsort(pe, n, sizeof(*pe), ent_ptr_cmp);
-	for (i = 0; i < n; i++)
-		len += strlen(pe[i]->key) + strlen(pe[i]->value) + 2;
-	p = s = xmalloc(len);
-	for (i = 0; i < n; i++)
-		p += sprintf(p, "%s=%s\n", pe[i]->key, pe[i]->value);
-	*p = '\0';
-	return s;
+		cfg_err(ld, e->line, "%s", err);
+	return rc == 1;
 }
 
 /* ----------------------------------------------------------- sections */
@@ -1111,11 +972,12 @@ static void
 load_check(struct loader *ld, const struct sect *sc, const char *name)
 {
 	struct cfg_check *c;
-	const struct ent *type, *e, **pe;
+	const struct ent *type, *e;
+	const struct fipd_check_ops *ops;
 	struct pctx pc;
 	int lines[CK_MAX];
 	char err[512];
-	size_t i, npe = 0;
+	size_t i;
 
 	c = xcalloc(1, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
@@ -1124,7 +986,6 @@ load_check(struct loader *ld, const struct sect *sc, const char *name)
 	c->rise = 2;
 	c->fall = 2;
 	c->weight = 0;
-	c->plugin_text = xstrdup("");
 	TAILQ_INSERT_TAIL(&ld->cfg->checks, c, entry);
 	if (!valid_name(name, sizeof(c->name)))
 		cfg_err(ld, c->line, "invalid check name '%s'", name);
@@ -1142,73 +1003,57 @@ load_check(struct loader *ld, const struct sect *sc, const char *name)
 		cfg_err(ld, type->line, "type: %s", err);
 		return;
 	}
+	ops = plug_desc(c->plug)->check;
+	c->pc = pconf_new(ops->conf);
 	memset(&pc, 0, sizeof(pc));
 	memset(lines, 0, sizeof(lines));
 	pc.ld = ld;
 	pc.lines = lines;
-	pe = xcalloc(sc->n_ents + 1, sizeof(*pe));
 	for (i = 0; i < sc->n_ents; i++) {
 		e = &sc->ents[i];
 		if (table_entry(&pc, check_keys, CK_MAX, lines, c, e) == 0)
 			continue;
-		if (plugin_dup(ld, sc, e) == -1)
-			continue;
-		switch (plugin_key(ld, c->plug, &c->conf, e)) {
-		case 0:
-			pe[npe++] = e;
-			break;
-		case 1:
+		if (plugin_key(ld, c->pc, e) == 1)
 			cfg_err(ld, e->line, "unknown key '%s' in [check %s] "
 			    "(type %s)", e->key, name, type->value);
-			break;
-		}
 	}
 	if (lines[CK_TIMEOUT] == 0)
 		c->timeout_cs = c->interval_cs;
-	if (plug_desc(c->plug)->check->conf_check != NULL) {
-		err[0] = '\0';
-		if (plug_desc(c->plug)->check->conf_check(plug_host(c->plug),
-		    c->conf, err, sizeof(err)) == -1)
-			cfg_err(ld, c->line, "[check %s]: %s", name, err);
-	}
-	free(c->plugin_text);
-	c->plugin_text = plugin_text(pe, npe);
-	free(pe);
+	err[0] = '\0';
+	if (pconf_finish(c->pc, err, sizeof(err)) == -1 ||
+	    (ops->conf_check != NULL && ops->conf_check(plug_host(c->plug),
+	    c->pc->conf, err, sizeof(err)) == -1))
+		cfg_err(ld, c->line, "[check %s]: %s", name, err);
 }
 
-static struct cfg_plugconf *
-plugconf_get(struct cfg_instance *ci, struct plug *p)
+/* One plugconf per action plugin with a schema, in plugin order. */
+static void
+plugconfs_new(struct cfg_instance *ci)
 {
 	struct cfg_plugconf *pc;
+	struct plug *p;
 
-	TAILQ_FOREACH(pc, &ci->plugconfs, entry)
-		if (pc->plug == p)
-			return pc;
-	pc = xcalloc(1, sizeof(*pc));
-	pc->plug = p;
-	TAILQ_INSERT_TAIL(&ci->plugconfs, pc, entry);
-	return pc;
+	for (p = plug_next_action(NULL); p != NULL; p = plug_next_action(p)) {
+		if (plug_desc(p)->action->conf == NULL)
+			continue;
+		pc = xcalloc(1, sizeof(*pc));
+		pc->plug = p;
+		pc->pc = pconf_new(plug_desc(p)->action->conf);
+		TAILQ_INSERT_TAIL(&ci->plugconfs, pc, entry);
+	}
 }
 
-/* Returns: 0 taken by a plugin, -1 refused by one, 1 unknown. */
-static int
+static void
 instance_plugin_key(struct loader *ld, struct cfg_instance *ci,
     const struct ent *e)
 {
 	struct cfg_plugconf *pc;
-	struct plug *p;
-	int rc;
 
-	for (p = plug_next_action(NULL); p != NULL; p = plug_next_action(p)) {
-		if (plug_desc(p)->action->conf_key == NULL)
-			continue;
-		pc = plugconf_get(ci, p);
-		if ((rc = plugin_key(ld, p, &pc->conf, e)) != 1)
-			return rc;
-	}
+	TAILQ_FOREACH(pc, &ci->plugconfs, entry)
+		if (plugin_key(ld, pc->pc, e) == 0)
+			return;
 	cfg_err(ld, e->line, "unknown key '%s' in [instance %s]", e->key,
 	    ci->name);
-	return 1;
 }
 
 static void
@@ -1278,8 +1123,9 @@ validate_instance(struct loader *ld, struct cfg_instance *ci,
 		fipd_conf_check_fn *fn = plug_desc(pc->plug)->action->conf_check;
 
 		err[0] = '\0';
-		if (fn != NULL && pc->conf != NULL &&
-		    fn(plug_host(pc->plug), pc->conf, err, sizeof(err)) == -1)
+		if (pconf_finish(pc->pc, err, sizeof(err)) == -1 ||
+		    (fn != NULL && fn(plug_host(pc->plug), pc->pc->conf, err,
+		    sizeof(err)) == -1))
 			cfg_err(ld, ci->line, "[instance %s]: %s: %s",
 			    ci->name, plug_name(pc->plug), err);
 	}
@@ -1297,10 +1143,10 @@ load_instance(struct loader *ld, const struct sect *sc, const char *name,
     struct vrid_use *vu)
 {
 	struct cfg_instance *ci;
-	const struct ent *e, **pe;
+	const struct ent *e;
 	struct pctx pc;
 	int lines[IK_MAX];
-	size_t i, npe = 0;
+	size_t i;
 
 	memset(&pc, 0, sizeof(pc));
 	memset(lines, 0, sizeof(lines));
@@ -1321,17 +1167,12 @@ load_instance(struct loader *ld, const struct sect *sc, const char *name,
 	if (!valid_name(name, sizeof(ci->name)))
 		cfg_err(ld, ci->line, "invalid instance name '%s'", name);
 
-	pe = xcalloc(sc->n_ents + 1, sizeof(*pe));
+	plugconfs_new(ci);
 	for (i = 0; i < sc->n_ents; i++) {
 		e = &sc->ents[i];
-		if (table_entry(&pc, instance_keys, IK_MAX, lines, ci, e) == 0)
-			continue;
-		if (plugin_dup(ld, sc, e) == 0 &&
-		    instance_plugin_key(ld, ci, e) == 0)
-			pe[npe++] = e;
+		if (table_entry(&pc, instance_keys, IK_MAX, lines, ci, e) == 1)
+			instance_plugin_key(ld, ci, e);
 	}
-	ci->plugin_text = plugin_text(pe, npe);
-	free(pe);
 	validate_instance(ld, ci, lines, pc.vip_family_line);
 	for (i = 0; i < ci->n_track_check; i++)
 		if (nhash_get(&ld->check_names, ci->track_check[i]) == NULL)
@@ -1544,9 +1385,7 @@ plugconfs_free(struct cfg_plugconf_list *l)
 
 	while ((pc = TAILQ_FIRST(l)) != NULL) {
 		TAILQ_REMOVE(l, pc, entry);
-		if (pc->conf != NULL &&
-		    plug_desc(pc->plug)->action->conf_free != NULL)
-			plug_desc(pc->plug)->action->conf_free(pc->conf);
+		pconf_free(pc->pc, plug_desc(pc->plug)->action->conf_free);
 		free(pc);
 	}
 }
@@ -1555,7 +1394,6 @@ void
 cfg_instance_free(struct cfg_instance *ci)
 {
 	plugconfs_free(&ci->plugconfs);
-	free(ci->plugin_text);
 	free(ci->vips);
 	free(ci->peers);
 	free(ci->track_check);
@@ -1564,12 +1402,18 @@ cfg_instance_free(struct cfg_instance *ci)
 }
 
 void
+cfg_check_release(struct cfg_check *ck)
+{
+	if (ck->pc != NULL)
+		pconf_free(ck->pc, ck->plug != NULL ?
+		    plug_desc(ck->plug)->check->conf_free : NULL);
+	ck->pc = NULL;
+}
+
+void
 cfg_check_free(struct cfg_check *ck)
 {
-	if (ck->conf != NULL && ck->plug != NULL &&
-	    plug_desc(ck->plug)->check->conf_free != NULL)
-		plug_desc(ck->plug)->check->conf_free(ck->conf);
-	free(ck->plugin_text);
+	cfg_check_release(ck);
 	free(ck);
 }
 
@@ -1615,6 +1459,12 @@ cfg_check_find(struct cfg *c, const char *name)
 	return NULL;
 }
 
+int
+cfg_instance_key_known(const char *key)
+{
+	return key_find(instance_keys, IK_MAX, key) != -1;
+}
+
 /* ------------------------------------------------------------ reload */
 
 /* Fold one table's differences into a cfg_diff verdict. */
@@ -1638,29 +1488,79 @@ table_diff(const struct key *t, size_t n, const void *a, const void *b,
 	return d;
 }
 
+/*
+ * The action plugins' keys of two sections (the same plugins in the same
+ * order: one plugconf per plugin with a schema).
+ */
+static enum cfg_diff
+plugconfs_diff(const struct cfg_instance *a, const struct cfg_instance *b,
+    const char **what)
+{
+	const struct cfg_plugconf *pa, *pb;
+	enum cfg_diff d = CFG_SAME;
+	const char *k;
+
+	for (pa = TAILQ_FIRST(&a->plugconfs), pb = TAILQ_FIRST(&b->plugconfs);
+	    pa != NULL && pb != NULL;
+	    pa = TAILQ_NEXT(pa, entry), pb = TAILQ_NEXT(pb, entry)) {
+		if (pa->plug != pb->plug) {
+			*what = "plugin keys";
+			return CFG_DIFF_RESTART;
+		}
+		if ((k = pconf_diff(pa->pc, pb->pc)) == NULL)
+			continue;
+		if (plug_desc(pa->plug)->action->reconfigure == NULL) {
+			*what = k;
+			return CFG_DIFF_RESTART;
+		}
+		if (pconf_restart_key(pa->pc, pb->pc, what))
+			return CFG_DIFF_RESTART;
+		d = CFG_DIFF_INPLACE;
+	}
+	if (pa != NULL || pb != NULL) {
+		*what = "plugin keys";
+		return CFG_DIFF_RESTART;
+	}
+	return d;
+}
+
 enum cfg_diff
 cfg_instance_diff(const struct cfg_instance *a, const struct cfg_instance *b,
     const char **what)
 {
-	if (what != NULL)
-		*what = NULL;
-	if (strcmp(a->plugin_text, b->plugin_text) != 0) {
-		if (what != NULL)
-			*what = "plugin keys";
-		return CFG_DIFF_RESTART;
+	enum cfg_diff d, dp;
+	const char *w = NULL;
+
+	if (a->family != b->family) {
+		w = "virtual_ipaddress (address family)";
+		d = CFG_DIFF_RESTART;
+	} else if ((d = table_diff(instance_keys, IK_MAX, a, b, &w)) !=
+	    CFG_DIFF_RESTART) {
+		dp = plugconfs_diff(a, b, &w);
+		if (dp != CFG_SAME)
+			d = dp;
 	}
-	return table_diff(instance_keys, IK_MAX, a, b, what);
+	if (what != NULL)
+		*what = w;
+	return d;
 }
 
 size_t
 cfg_instance_changed(const struct cfg_instance *a,
     const struct cfg_instance *b, const char **names, size_t max)
 {
+	const struct cfg_plugconf *pa, *pb;
+	const char *k;
 	size_t i, n = 0;
 
 	for (i = 0; i < IK_MAX; i++)
 		if (key_cmp(&instance_keys[i], a, b) != 0 && n < max)
 			names[n++] = instance_keys[i].name;
+	for (pa = TAILQ_FIRST(&a->plugconfs), pb = TAILQ_FIRST(&b->plugconfs);
+	    pa != NULL && pb != NULL;
+	    pa = TAILQ_NEXT(pa, entry), pb = TAILQ_NEXT(pb, entry))
+		if ((k = pconf_diff(pa->pc, pb->pc)) != NULL && n < max)
+			names[n++] = k;
 	return n;
 }
 
@@ -1668,6 +1568,8 @@ enum cfg_diff
 cfg_check_diff(const struct cfg_check *a, const struct cfg_check *b,
     const char **what)
 {
+	const char *k;
+
 	if (what != NULL)
 		*what = NULL;
 	if (a->plug != b->plug) {
@@ -1675,9 +1577,9 @@ cfg_check_diff(const struct cfg_check *a, const struct cfg_check *b,
 			*what = "type";
 		return CFG_DIFF_RESTART;
 	}
-	if (strcmp(a->plugin_text, b->plugin_text) != 0) {
+	if ((k = pconf_diff(a->pc, b->pc)) != NULL) {
 		if (what != NULL)
-			*what = "plugin keys";
+			*what = k;
 		return CFG_DIFF_RESTART;
 	}
 	return table_diff(check_keys, CK_MAX, a, b, what);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "pconf.h"
 
 #define INST_MAX_COUNTERS 16
 #define INST_RETRY_US 1000000	/* retry a missing interface every 1 s */
@@ -75,7 +76,7 @@ static int reloading;
 
 static void inst_try_start(struct inst *);
 static void inst_eval(struct inst *);
-static void inst_update(struct inst *, struct cfg_instance *);
+static int inst_update(struct inst *, struct cfg_instance *);
 static void nosrc_cb(void *);
 
 /* ------------------------------------------------------ router ops */
@@ -197,37 +198,34 @@ retry_cb(void *arg)
 
 /* ------------------------------------------------------- instances */
 
+/* A plugin's counter: vi is the view given to attach (in->view). */
 static void
-count_hook(const char *instance, const char *counter)
+count_hook(const struct fipd_instance *vi, const char *counter)
 {
-	struct inst *in;
+	struct inst *in = (struct inst *)(void *)((char *)(uintptr_t)vi -
+	    offsetof(struct inst, view));
 	size_t i;
 
-	TAILQ_FOREACH(in, &insts, entry) {
-		if (strcmp(in->ci->name, instance) != 0)
-			continue;
-		for (i = 0; i < in->n_counters; i++)
-			if (strcmp(in->counters[i].name, counter) == 0) {
-				in->counters[i].value++;
-				return;
-			}
-		if (in->n_counters < INST_MAX_COUNTERS) {
-			snprintf(in->counters[i].name,
-			    sizeof(in->counters[i].name), "%s", counter);
-			in->counters[in->n_counters++].value = 1;
+	for (i = 0; i < in->n_counters; i++)
+		if (strcmp(in->counters[i].name, counter) == 0) {
+			in->counters[i].value++;
+			return;
 		}
-		return;
+	if (in->n_counters < INST_MAX_COUNTERS) {
+		snprintf(in->counters[i].name, sizeof(in->counters[i].name),
+		    "%s", counter);
+		in->counters[in->n_counters++].value = 1;
 	}
 }
 
-static void *
+static struct cfg_plugconf *
 plugconf_for(struct cfg_instance *ci, struct plug *p)
 {
 	struct cfg_plugconf *pc;
 
 	TAILQ_FOREACH(pc, &ci->plugconfs, entry)
 		if (pc->plug == p)
-			return pc->conf;
+			return pc;
 	return NULL;
 }
 
@@ -251,7 +249,8 @@ actions_attach(struct inst *in)
 			continue;
 		}
 		if (ops->attach(plug_host(p), &in->view,
-		    plugconf_for(in->ci, p), &a->ictx) == 0)
+		    plugconf_for(in->ci, p) != NULL ?
+		    plugconf_for(in->ci, p)->pc->conf : NULL, &a->ictx) == 0)
 			a->attached = 1;
 		else
 			log_warnx("%s: action %s refused to attach",
@@ -509,7 +508,10 @@ inst_relinked(struct inst *in)
 		inst_try_start(in);
 		return;
 	}
-	in->view.ifindex = net_ifindex(in->sock);
+	if (in->view.ifindex != net_ifindex(in->sock)) {
+		in->view.ifindex = net_ifindex(in->sock);
+		op_event(in->r, in, FIPD_EV_LINK);
+	}
 	inst_source(in, 0);
 	inst_eval(in);
 }
@@ -694,6 +696,7 @@ daemon_start(struct cfg *c)
 	running = c;
 	plug_set_global(&c->global);
 	plug_set_count_hook(count_hook);
+	plug_set_addr_hook(kernel_addr_present);
 	if (kernel_start(kernel_changed) == -1)
 		return -1;
 	check_set_change_hook(check_changed);
@@ -730,15 +733,62 @@ daemon_stop(void)
 } while (0)
 
 /*
- * Apply a reload's changes to a running instance in place: every core key
- * but the identity keys and the VIPs (see cfg_instance_diff()).  Its
- * cfg_instance stays (the router and the plugins hold pointers into it):
- * values are copied from the new section and lists swapped with it (the
- * new section, freed by the caller, takes the old lists).  No transition,
- * no priority-0 advert; the router, the sockets and the plugins' view
- * follow, and the next advert carries the new values.
+ * The action plugins follow an in-place update: each gets the new view
+ * (same pointer), the VIPs it had, and its new keys.  The instance's
+ * plugconfs of changed plugins are swapped with the new section's (which
+ * the caller frees, with the old ones).
+ * Returns: 0, or -1 when a plugin cannot apply the change in place.
  */
-static void
+static int
+actions_reconfigure(struct inst *in, struct cfg_instance *n,
+    const struct fipd_addr *old_vips, size_t n_old_vips)
+{
+	const struct fipd_action_ops *ops;
+	struct cfg_plugconf *po, *pn;
+	struct fipd_reconf rc;
+	size_t i;
+	int rv = 0;
+
+	for (i = 0; i < in->n_actions; i++) {
+		ops = plug_desc(in->actions[i].plug)->action;
+		po = plugconf_for(in->ci, in->actions[i].plug);
+		pn = plugconf_for(n, in->actions[i].plug);
+		memset(&rc, 0, sizeof(rc));
+		rc.state = in->started ? vrrp_state(in->r) : FIPD_STATE_INIT;
+		rc.old_vips = old_vips;
+		rc.n_old_vips = n_old_vips;
+		rc.old_conf = po != NULL ? po->pc->conf : NULL;
+		rc.conf = rc.old_conf;
+		if (po != NULL && pn != NULL &&
+		    pconf_diff(po->pc, pn->pc) != NULL) {
+			rc.conf = pn->pc->conf;
+			SWAP(po->pc, pn->pc);
+		}
+		if (!in->actions[i].attached || ops->reconfigure == NULL)
+			continue;
+		if (ops->reconfigure(&in->actions[i].ictx, &in->view, &rc) ==
+		    -1) {
+			log_warnx("%s: action %s cannot apply the reload in "
+			    "place", in->ci->name, plug_name(in->actions[i].plug));
+			rv = -1;
+		}
+	}
+	return rv;
+}
+
+/*
+ * Apply a reload's changes to a running instance in place: every key but
+ * the identity keys (see cfg_instance_diff()).  Its cfg_instance stays
+ * (the router and the plugins hold pointers into it): values are copied
+ * from the new section and lists swapped with it (the new section, freed
+ * by the caller, takes the old lists).  No transition, no priority-0
+ * advert; the router, the sockets, the plugins' view and the plugins
+ * (reconfigure: a MASTER adds and announces only new VIPs) follow, and the
+ * next advert carries the new values.
+ * Returns: 0, or -1 when an action plugin could not follow (the caller
+ * restarts the instance, whose section now holds the new values).
+ */
+static int
 inst_update(struct inst *in, struct cfg_instance *n)
 {
 	struct cfg_instance *ci = in->ci;
@@ -767,14 +817,22 @@ inst_update(struct inst *in, struct cfg_instance *n)
 	ci->strict_ttl = n->strict_ttl;
 	ci->src = n->src;
 	ci->src_set = n->src_set;
+	SWAP(ci->vips, n->vips);	/* n->vips: the old list, for the actions */
+	SWAP(ci->n_vips, n->n_vips);
 	SWAP(ci->peers, n->peers);
 	SWAP(ci->n_peers, n->n_peers);
 	SWAP(ci->track_check, n->track_check);
 	SWAP(ci->n_track_check, n->n_track_check);
 	SWAP(ci->track_if, n->track_if);
 	SWAP(ci->n_track_if, n->n_track_if);
+	in->view.priority = ci->priority;
+	in->view.advert_int_cs = ci->advert_int_cs;
+	in->view.garp_repeat = ci->garp_repeat;
+	in->view.garp_refresh_cs = ci->garp_refresh_cs;
+	in->view.vips = ci->vips;
+	in->view.n_vips = ci->n_vips;
 	if (!in->started)
-		return;
+		return actions_reconfigure(in, n, n->vips, n->n_vips);
 	vrrp_update(in->r);
 	/* Multicast <-> unicast: the VRRP group membership follows. */
 	if (was_unicast && ci->n_peers == 0 && !in->joined) {
@@ -791,10 +849,7 @@ inst_update(struct inst *in, struct cfg_instance *n)
 		vrrp_set_local(in->r, &ci->src);
 	} else
 		inst_source(in, 0);
-	in->view.priority = ci->priority;
-	in->view.advert_int_cs = ci->advert_int_cs;
-	in->view.garp_repeat = ci->garp_repeat;
-	in->view.garp_refresh_cs = ci->garp_refresh_cs;
+	return actions_reconfigure(in, n, n->vips, n->n_vips);
 }
 
 int
@@ -811,6 +866,8 @@ daemon_reload(const char *path, FILE *out)
 	struct nhash by_new = { 0 }, by_inst = { 0 }, by_old = { 0 };
 	enum cfg_diff d;
 	const char *what;
+	struct cfg_instance **redo = NULL;
+	size_t i, nredo = 0;
 
 	if ((ef = open_memstream(&errs, &errlen)) == NULL)
 		fatal("open_memstream");
@@ -863,9 +920,21 @@ daemon_reload(const char *path, FILE *out)
 		    CFG_DIFF_RESTART;
 		if (d == CFG_SAME)
 			continue;
-		if (d == CFG_DIFF_INPLACE && in->started) {
-			inst_update(in, nci);
-			soft++;
+		if (d == CFG_DIFF_INPLACE) {
+			if (inst_update(in, nci) == 0) {
+				soft++;
+				continue;
+			}
+			/*
+			 * Its section holds the new values: start it anew
+			 * from it, after this loop (which must not meet it).
+			 */
+			log_notice("%s: restarted by reload (an action could "
+			    "not follow in place)", in->ci->name);
+			redo = xrealloc(redo, (nredo + 1) * sizeof(*redo));
+			redo[nredo++] = in->ci;
+			inst_stop(in, "changed by reload");
+			changed++;
 			continue;
 		}
 		if (nci == NULL)
@@ -879,6 +948,9 @@ daemon_reload(const char *path, FILE *out)
 		    "changed by reload");
 	}
 	nhash_free(&by_new);	/* its keys go with the sections freed below */
+	for (i = 0; i < nredo; i++)
+		nhash_set(&by_inst, redo[i]->name, inst_new(redo[i]));
+	free(redo);
 	/*
 	 * Unchanged instances keep their router and their cfg_instance
 	 * (plugins may hold pointers into it): move the old one into the

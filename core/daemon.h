@@ -97,8 +97,12 @@ int kernel_link(const char *ifname, unsigned int *ifindex);
  */
 int kernel_source(unsigned int ifindex, int family,
     const struct fipd_addr *skip, size_t nskip, struct fipd_addr *out);
-/* Is the address on the interface?  1, 0, or -1 (no watcher). */
-int kernel_addr_present(unsigned int ifindex, const struct fipd_addr *);
+/*
+ * Is the address (any prefix length) on the interface?  1 (with
+ * *prefixlen set when not NULL), 0, or -1 (no watcher).
+ */
+int kernel_addr_present(unsigned int ifindex, const struct fipd_addr *,
+    uint8_t *prefixlen);
 
 /* --------------------------------------------------------------- net.c */
 

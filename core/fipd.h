@@ -87,11 +87,13 @@ struct cfg_global {
 	char metrics_listen[128];	/* "" = off; HOST:PORT */
 };
 
-/* A plugin's configuration blob for one section. */
+struct pconf;
+
+/* An action plugin's keys of one [instance] section (core/pconf.h). */
 struct cfg_plugconf {
 	TAILQ_ENTRY(cfg_plugconf) entry;
 	struct plug *plug;
-	void *conf;
+	struct pconf *pc;		/* pc->conf: the plugin's struct */
 };
 TAILQ_HEAD(cfg_plugconf_list, cfg_plugconf);
 
@@ -124,12 +126,8 @@ struct cfg_instance {
 	unsigned int garp_refresh_cs;	/* default 0 = off */
 	enum vpkt_csum csum_tx;		/* v3/IPv4 transmit form */
 	int strict_ttl;			/* require TTL 255 (default yes) */
-	struct cfg_plugconf_list plugconfs; /* action plugins' own keys */
-	/*
-	 * The plugins' keys of the section as "key=value\n" lines sorted by
-	 * key, for cfg_instance_diff() (the core's keys are compared typed).
-	 */
-	char *plugin_text;
+	/* Action plugins' own keys: one entry per plugin with a schema. */
+	struct cfg_plugconf_list plugconfs;
 };
 TAILQ_HEAD(cfg_instance_list, cfg_instance);
 
@@ -139,13 +137,13 @@ struct cfg_check {
 	char name[FIPD_NAME_MAX];
 	int line;
 	struct plug *plug;		/* from type = ... */
-	void *conf;			/* the plugin's parsed keys */
+	struct pconf *pc;		/* the plugin's keys; pc->conf is
+					   its struct (NULL once stopped) */
 	unsigned int interval_cs;	/* default 100 */
 	unsigned int timeout_cs;	/* default = interval */
 	unsigned int rise;		/* default 2 */
 	unsigned int fall;		/* default 2 */
 	int weight;			/* -254..254, 0 = FAULT */
-	char *plugin_text;		/* the plugin's keys, sorted text */
 };
 TAILQ_HEAD(cfg_check_list, cfg_check);
 
@@ -202,6 +200,10 @@ size_t cfg_instance_changed(const struct cfg_instance *a,
  */
 enum cfg_diff cfg_check_diff(const struct cfg_check *a,
     const struct cfg_check *b, const char **what);
+/* Whether [instance] has a core key of this name (plugins may not). */
+int cfg_instance_key_known(const char *key);
+/* Free the plugin's keys of a check (at its stop: its probes are over). */
+void cfg_check_release(struct cfg_check *ck);
 /*
  * Default plugin directory for configs that do not set plugin_dir
  * (tests point it at the build tree).
@@ -259,8 +261,11 @@ const char *plug_name(struct plug *);
  * Where api->count() lands (the daemon routes it to the instance);
  * NULL drops the counts.
  */
-void plug_set_count_hook(void (*fn)(const char *instance,
+void plug_set_count_hook(void (*fn)(const struct fipd_instance *vi,
     const char *counter));
+/* The kernel watcher's answer to a plugin's addr_present(). */
+void plug_set_addr_hook(int (*fn)(unsigned int ifindex,
+    const struct fipd_addr *a, uint8_t *prefixlen));
 /* Unload everything (fini, dlclose). */
 void plug_unload_all(void);
 /* The global config plugins see through api->global(). */

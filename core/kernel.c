@@ -367,7 +367,8 @@ kernel_source(unsigned int ifindex, int family,
 }
 
 int
-kernel_addr_present(unsigned int ifindex, const struct fipd_addr *want)
+kernel_addr_present(unsigned int ifindex, const struct fipd_addr *want,
+    uint8_t *prefixlen)
 {
 	struct nl_object *o;
 	struct rtnl_addr *ra;
@@ -380,8 +381,11 @@ kernel_addr_present(unsigned int ifindex, const struct fipd_addr *want)
 		ra = (struct rtnl_addr *)o;
 		if ((unsigned int)rtnl_addr_get_ifindex(ra) == ifindex &&
 		    addr_of(ra, &a) == 0 && a.family == want->family &&
-		    vpkt_addr_cmp(&a, want) == 0)
+		    vpkt_addr_cmp(&a, want) == 0) {
+			if (prefixlen != NULL)
+				*prefixlen = a.prefixlen;
 			return 1;
+		}
 	}
 	return 0;
 }

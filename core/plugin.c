@@ -32,7 +32,9 @@ TAILQ_HEAD(plug_list, plug);
 
 static struct plug_list plugs = TAILQ_HEAD_INITIALIZER(plugs);
 static const struct cfg_global *plug_global;
-static void (*plug_count_hook)(const char *, const char *);
+static void (*plug_count_hook)(const struct fipd_instance *, const char *);
+static int (*plug_addr_hook)(unsigned int, const struct fipd_addr *,
+    uint8_t *);
 
 static void host_log(struct fipd_host *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
@@ -81,10 +83,20 @@ host_now_us(struct fipd_host *h)
 }
 
 static void
-host_count(struct fipd_host *h, const char *instance, const char *counter)
+host_count(struct fipd_host *h, const struct fipd_instance *vi,
+    const char *counter)
 {
-	if (plug_count_hook != NULL && instance != NULL && counter != NULL)
-		plug_count_hook(instance, counter);
+	if (plug_count_hook != NULL && vi != NULL && counter != NULL)
+		plug_count_hook(vi, counter);
+}
+
+static int
+host_addr_present(struct fipd_host *h, unsigned int ifindex,
+    const struct fipd_addr *a, uint8_t *prefixlen)
+{
+	if (plug_addr_hook == NULL || a == NULL)
+		return -1;
+	return plug_addr_hook(ifindex, a, prefixlen);
 }
 
 
@@ -117,6 +129,7 @@ static const struct fipd_host_api host_api = {
 	.check_done = check_probe_done,
 	.global = host_global,
 	.check_recheck = check_probe_recheck,
+	.addr_present = host_addr_present,
 };
 
 const struct fipd_host_api *
@@ -132,9 +145,16 @@ plug_set_global(const struct cfg_global *g)
 }
 
 void
-plug_set_count_hook(void (*fn)(const char *, const char *))
+plug_set_count_hook(void (*fn)(const struct fipd_instance *, const char *))
 {
 	plug_count_hook = fn;
+}
+
+void
+plug_set_addr_hook(int (*fn)(unsigned int, const struct fipd_addr *,
+    uint8_t *))
+{
+	plug_addr_hook = fn;
 }
 
 /* ------------------------------------------------------------ loader */
@@ -153,10 +173,74 @@ valid_ident(const char *s)
 	return n < 64;
 }
 
+/* Size of the field a key of type t writes. */
+static size_t
+key_field_size(enum fipd_key_type t)
+{
+	switch (t) {
+	case FIPD_KT_STR:
+		return sizeof(char *);
+	case FIPD_KT_UINT:
+	case FIPD_KT_SECONDS:
+		return sizeof(unsigned int);
+	case FIPD_KT_INT:
+	case FIPD_KT_BOOL:
+	case FIPD_KT_ENUM:
+		return sizeof(int);
+	case FIPD_KT_PARSE:
+		return 0;
+	}
+	return 0;
+}
+
+/* Is a key table sane?  Returns NULL, or why not (in buf). */
+static const char *
+schema_problem(const struct fipd_conf_schema *s, int action, char *buf,
+    size_t len)
+{
+	const struct fipd_conf_key *k;
+	size_t i, j;
+
+	if (s->size == 0 || (s->n_keys > 0 && s->keys == NULL))
+		return "key table without a conf size or keys";
+	for (i = 0; i < s->n_keys; i++) {
+		k = &s->keys[i];
+		if (!valid_ident(k->name))
+			return "key table: a key without a valid name";
+		if (k->type < FIPD_KT_STR || k->type > FIPD_KT_PARSE)
+			snprintf(buf, len, "key %s: unknown type", k->name);
+		else if (k->type == FIPD_KT_PARSE && k->parse == NULL)
+			snprintf(buf, len, "key %s: no parse function",
+			    k->name);
+		else if ((k->flags & FIPD_KF_REPEAT) &&
+		    k->type != FIPD_KT_PARSE)
+			snprintf(buf, len, "key %s: only parsed keys repeat",
+			    k->name);
+		else if (k->type == FIPD_KT_ENUM && k->names == NULL)
+			snprintf(buf, len, "key %s: enum without names",
+			    k->name);
+		else if (k->offset + key_field_size(k->type) > s->size)
+			snprintf(buf, len, "key %s: lands outside the conf "
+			    "struct", k->name);
+		else if (action && cfg_instance_key_known(k->name))
+			snprintf(buf, len, "key %s: the core owns it", k->name);
+		else
+			buf[0] = '\0';
+		for (j = 0; buf[0] == '\0' && j < i; j++)
+			if (strcmp(s->keys[j].name, k->name) == 0)
+				snprintf(buf, len, "key %s: declared twice",
+				    k->name);
+		if (buf[0] != '\0')
+			return buf;
+	}
+	return NULL;
+}
+
 /* Is the descriptor sane?  Returns NULL, or why not. */
 static const char *
 desc_problem(const struct fipd_plugin *d)
 {
+	static char buf[160];
 	size_t i;
 
 	if (d->magic != FIPD_PLUGIN_MAGIC)
@@ -174,16 +258,19 @@ desc_problem(const struct fipd_plugin *d)
 			return "action plugin without transition op";
 		if (d->check != NULL)
 			return "action plugin with check ops";
+		if (d->action->conf != NULL)
+			return schema_problem(d->action->conf, 1, buf,
+			    sizeof(buf));
 		break;
 	case FIPD_PLUGIN_CHECK:
 		if (d->check == NULL || d->check->start == NULL ||
-		    d->check->conf_key == NULL)
-			return "check plugin without start/conf_key ops";
+		    d->check->conf == NULL)
+			return "check plugin without start op or key table";
 		if (d->action != NULL)
 			return "check plugin with action ops";
 		if (!valid_ident(d->type))
 			return "check plugin without a valid type";
-		break;
+		return schema_problem(d->check->conf, 0, buf, sizeof(buf));
 	default:
 		return "unknown kind";
 	}

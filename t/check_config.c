@@ -92,7 +92,6 @@ START_TEST(cfg_wiki_example)
 	ck_assert_int_eq(ci->preempt, 1);
 	ck_assert_uint_eq(ci->garp_repeat, 3);
 	ck_assert_int_eq(ci->strict_ttl, 1);
-	ck_assert_ptr_nonnull(ci->plugin_text);
 	cfg_free(c);
 }
 END_TEST
@@ -404,11 +403,22 @@ START_TEST(cfg_typed_diff)
 	ck_assert_int_eq(idiff(INST, INST "preempt = no\npreempt_delay = 5\n"
 	    "state = MASTER\ngarp_repeat = 5\ngarp_refresh = 10\n", NULL),
 	    CFG_DIFF_INPLACE);
-	/* Anything else restarts, and says which key. */
+	/* VIPs added or removed: in place; another family restarts. */
 	ck_assert_int_eq(idiff(INST "priority = 100\n", INST "priority = 101\n"
-	    "virtual_ipaddress = 192.0.2.101\n", &what), CFG_DIFF_RESTART);
-	ck_assert_str_eq(what, "virtual_ipaddress");
-	/* Every core key but the identity keys and the VIPs: in place. */
+	    "virtual_ipaddress = 192.0.2.101\n", &what), CFG_DIFF_INPLACE);
+	ck_assert_int_eq(idiff(INST "virtual_ipaddress = 192.0.2.101\n", INST,
+	    &what), CFG_DIFF_INPLACE);
+	ck_assert_int_eq(idiff("[instance VI_1]\ninterface = eth0\n"
+	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.100\n",
+	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 50\n"
+	    "virtual_ipaddress = 2001:db8::100\n", &what), CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "virtual_ipaddress (address family)");
+	/* The identity keys restart, and say which key. */
+	ck_assert_int_eq(idiff(INST, "[instance VI_1]\ninterface = eth1\n"
+	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.100\n",
+	    &what), CFG_DIFF_RESTART);
+	ck_assert_str_eq(what, "interface");
+	/* Every core key but the identity keys: in place. */
 	ck_assert_int_eq(idiff(INST, INST "advert_int = 2\n"
 	    "unicast_src_ip = 192.0.2.1\nunicast_peer = 192.0.2.2\n"
 	    "track_interface = eth1\nchecksum_mode = rfc9568\n"
@@ -427,11 +437,14 @@ START_TEST(cfg_typed_diff)
 	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.100\n",
 	    &what), CFG_DIFF_RESTART);
 	ck_assert_str_eq(what, "interface");
-	/* The order of a repeated key's values is part of the value. */
+	/*
+	 * The order of a repeated key's values is part of the value (the
+	 * advert lists the VIPs in order): a change, applied in place.
+	 */
 	ck_assert_int_eq(idiff(INST "virtual_ipaddress = 192.0.2.101\n",
 	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 50\n"
 	    "virtual_ipaddress = 192.0.2.101\n"
-	    "virtual_ipaddress = 192.0.2.100\n", NULL), CFG_DIFF_RESTART);
+	    "virtual_ipaddress = 192.0.2.100\n", NULL), CFG_DIFF_INPLACE);
 }
 END_TEST
 
@@ -453,7 +466,7 @@ START_TEST(cfg_check_typed_diff)
 	ck_assert_ptr_nonnull(b);
 	ck_assert_int_eq(cfg_check_diff(TAILQ_FIRST(&a->checks),
 	    TAILQ_FIRST(&b->checks), &what), CFG_DIFF_RESTART);
-	ck_assert_str_eq(what, "plugin keys");
+	ck_assert_str_eq(what, "answer");	/* the plugin's key, typed */
 	cfg_free(b);
 	b = load(CHK("type = dummy\nanswer = up\ninterval = 2\nfall = 3\n"));
 	ck_assert_ptr_nonnull(b);

@@ -4,7 +4,7 @@
  *   check_driver [-v] [-g key=value]... [-t timeout] [-X] [-S]
  *       plugin.so [key=value]... [-- command...]
  *
- * The key=value pairs go through conf_key() and conf_check() as a
+ * The key=value pairs go through the plugin's key table and conf_check() as a
  * [check] section would; a refusal prints "CONFKEY key unknown",
  * "CONFKEY key error: MSG" or "CONFCHECK error: MSG" and exits 3,
  * success prints "CONFOK".  Then the commands run (default: probe):
@@ -48,6 +48,7 @@
 
 #include "fipd/plugin.h"
 #include "fakehost.h"
+#include "../core/pconf.h"
 
 #define DRV_MAX_GLOBALS	16
 #define DRV_HB_US	10000
@@ -62,6 +63,7 @@ static const struct fipd_plugin	*drv_pl;
 static struct fipd_host		 drv_host;
 static struct fipd_probe	 drv_probe_handle;
 static void			*drv_conf;
+static struct pconf		*drv_pc;
 static void			*drv_pctx;
 static int			 drv_running;	/* a probe is in flight */
 static int			 drv_in_start;
@@ -270,6 +272,7 @@ main(int argc, char *argv[])
 	siginfo_t	 si;
 	sigset_t	 set;
 	int		 ch, rc, extra_fd = 0, sigs = 0, i, n, exitrc = 0;
+	int		 line;
 	double		 secs;
 
 	fh_log_debug = 0;	/* -v */
@@ -327,7 +330,7 @@ main(int argc, char *argv[])
 	if (drv_pl == NULL || drv_pl->magic != FIPD_PLUGIN_MAGIC ||
 	    drv_pl->abi_version != FIPD_PLUGIN_ABI_VERSION ||
 	    drv_pl->kind != FIPD_PLUGIN_CHECK || drv_pl->check == NULL ||
-	    drv_pl->check->conf_key == NULL || drv_pl->check->start == NULL ||
+	    drv_pl->check->conf == NULL || drv_pl->check->start == NULL ||
 	    drv_pl->check->cancel == NULL) {
 		fprintf(stderr, "%s: not a check plugin of ABI %d\n", path,
 		    FIPD_PLUGIN_ABI_VERSION);
@@ -340,15 +343,17 @@ main(int argc, char *argv[])
 	}
 
 	/* The [check] section. */
-	for (; argc > 0 && strcmp(argv[0], "--") != 0; argc--, argv++) {
+	drv_pc = pconf_new(drv_pl->check->conf);
+	drv_conf = drv_pc->conf;
+	for (line = 1; argc > 0 && strcmp(argv[0], "--") != 0;
+	    argc--, argv++, line++) {
 		if ((eq = strchr(argv[0], '=')) == NULL ||
 		    (size_t)(eq - argv[0]) >= sizeof(key))
 			usage();
 		memcpy(key, argv[0], (size_t)(eq - argv[0]));
 		key[eq - argv[0]] = '\0';
 		err[0] = '\0';
-		rc = drv_pl->check->conf_key(h, &drv_conf, key, eq + 1, err,
-		    sizeof(err));
+		rc = pconf_set(drv_pc, key, eq + 1, line, err, sizeof(err));
 		if (rc == 1) {
 			printf("CONFKEY %s unknown\n", key);
 			exitrc = 3;
@@ -365,6 +370,11 @@ main(int argc, char *argv[])
 		argv++;
 	}
 	err[0] = '\0';
+	if (pconf_finish(drv_pc, err, sizeof(err)) == -1) {
+		printf("CONFCHECK error: %s\n", err);
+		exitrc = 3;
+		goto out;
+	}
 	if (drv_pl->check->conf_check != NULL &&
 	    drv_pl->check->conf_check(h, drv_conf, err, sizeof(err)) != 0) {
 		printf("CONFCHECK error: %s\n", err);
@@ -439,8 +449,7 @@ main(int argc, char *argv[])
 		drv_pl->check->cancel(drv_pctx);
 		drv_running = 0;
 	}
-	if (drv_pl->check->conf_free != NULL)
-		drv_pl->check->conf_free(drv_conf);
+	pconf_free(drv_pc, drv_pl->check->conf_free);
 	/* Cancelled children are reaped asynchronously: give them time. */
 	until = fh_now() + 500000;
 	for (;;) {

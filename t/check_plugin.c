@@ -26,8 +26,19 @@ load(const char *file)
 START_TEST(plug_refuses_bad_abi)
 {
 	ck_assert_ptr_null(load("bad_abi.so"));
-	ck_assert_msg(strstr(err, "plugin ABI version 2, this fipd speaks 1")
-	    != NULL, "%s", err);
+	char want[64];
+
+	snprintf(want, sizeof(want), "plugin ABI version %d, this fipd "
+	    "speaks %d", FIPD_PLUGIN_ABI_VERSION - 1, FIPD_PLUGIN_ABI_VERSION);
+	ck_assert_msg(strstr(err, want) != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(plug_refuses_bad_table)
+{
+	ck_assert_ptr_null(load("bad_table.so"));
+	ck_assert_msg(strstr(err, "refused: key bt_count: only parsed keys "
+	    "repeat") != NULL, "%s", err);
 }
 END_TEST
 
@@ -113,7 +124,17 @@ START_TEST(plug_check_section_keys)
 	ck_assert_msg(strstr(buf, "p.conf:6: unknown key 'colour' in [check "
 	    "web] (type dummy)") != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "p.conf:7: weight") != NULL, "%s", buf);
-	ck_assert_msg(strstr(buf, "p.conf:3: [check web]: missing 'answer'")
+	free(buf);
+
+	/* A required key of the plugin's table. */
+	f = open_memstream(&buf, &len);
+	c = cfg_load_string("[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	    "[check web]\ntype = dummy\n"
+	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"
+	    "virtual_ipaddress = 192.0.2.100\n", "p.conf", f);
+	fclose(f);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(buf, "p.conf:3: [check web]: answer is required")
 	    != NULL, "%s", buf);
 	free(buf);
 	plug_unload_all();
@@ -198,6 +219,7 @@ suite_plugin(void)
 
 	tcase_add_test(tc, plug_refuses_bad_abi);
 	tcase_add_test(tc, plug_refuses_bad_magic);
+	tcase_add_test(tc, plug_refuses_bad_table);
 	tcase_add_test(tc, check_reload_keeps_verdict);
 	tcase_add_test(tc, plug_refuses_missing_symbol);
 	tcase_add_test(tc, plug_refuses_unloadable);

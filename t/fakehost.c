@@ -163,10 +163,11 @@ fh_now_us(struct fipd_host *h)
 }
 
 void
-fh_count(struct fipd_host *h, const char *instance, const char *counter)
+fh_count(struct fipd_host *h, const struct fipd_instance *vi,
+    const char *counter)
 {
 	(void)h;
-	printf("COUNT %s %s\n", instance, counter);
+	printf("COUNT %s %s\n", vi->name, counter);
 	fflush(stdout);
 }
 

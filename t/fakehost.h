@@ -39,7 +39,8 @@ struct fipd_io	*fh_io_new_write(struct fipd_host *, int, fipd_io_cb *,
 		    void *);
 void		 fh_io_free(struct fipd_io *);
 uint64_t	 fh_now_us(struct fipd_host *);
-void		 fh_count(struct fipd_host *, const char *, const char *);
+void		 fh_count(struct fipd_host *, const struct fipd_instance *,
+		    const char *);
 
 /*
  * One round of the loop: the timers that are due (earliest first, at

@@ -6,7 +6,7 @@
  *       [-v vip]... [-a advert_int_cs] [-u script_user] [-P priority]
  *       [-k key=value]... [-c] command...
  *
- * -k keys are handed to the plugin's conf_key in order (as an [instance]
+ * -k keys are parsed by the plugin's key table in order (as an [instance]
  * section would be).  With -c the driver only configures: it prints
  * "CONF OK" or one "CONF ERROR key: message" line per refused key and
  * exits 0 or 1.
@@ -48,6 +48,7 @@
 
 #include "fipd/plugin.h"
 #include "fakehost.h"
+#include "../core/pconf.h"
 
 #define DRV_MAX_VIPS	16
 #define DRV_MAX_KEYS	32
@@ -105,6 +106,7 @@ main(int argc, char *argv[])
 	const char	*so = NULL, *keys[DRV_MAX_KEYS];
 	char		 err[512], kbuf[128], *eq;
 	void		*dl, *conf = NULL, *ictx = NULL;
+	struct pconf	*pc;
 	size_t		 nkeys = 0, nvips = 0, i, kl;
 	int		 ch, confonly = 0, bad = 0, attached = 0, rc;
 	enum fipd_state	 state = FIPD_STATE_INIT;
@@ -192,6 +194,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: init failed\n", so);
 		return (1);
 	}
+	if (ops->conf == NULL) {
+		fprintf(stderr, "%s: no key table\n", so);
+		return (1);
+	}
+	pc = pconf_new(ops->conf);
 	for (i = 0; i < nkeys; i++) {
 		if ((eq = strchr(keys[i], '=')) == NULL)
 			usage();
@@ -201,17 +208,21 @@ main(int argc, char *argv[])
 		memcpy(kbuf, keys[i], kl);
 		kbuf[kl] = '\0';
 		err[0] = '\0';
-		rc = ops->conf_key(&drv_host, &conf, kbuf, eq + 1, err,
-		    sizeof(err));
+		rc = pconf_set(pc, kbuf, eq + 1, (int)i + 1, err, sizeof(err));
 		if (rc == 1) {
 			printf("CONF ERROR %s: unknown key\n", kbuf);
 			bad = 1;
 		} else if (rc == -1) {
-			printf("CONF ERROR %s: %s\n", kbuf, err);
+			printf("CONF ERROR %s\n", err);
 			bad = 1;
 		}
 	}
-	if (!bad && ops->conf_check != NULL && conf != NULL &&
+	if (!bad && pconf_finish(pc, err, sizeof(err)) == -1) {
+		printf("CONF ERROR check: %s\n", err);
+		bad = 1;
+	}
+	conf = pc->conf;
+	if (!bad && ops->conf_check != NULL &&
 	    ops->conf_check(&drv_host, conf, err, sizeof(err)) == -1) {
 		printf("CONF ERROR check: %s\n", err);
 		bad = 1;
@@ -219,8 +230,7 @@ main(int argc, char *argv[])
 	if (confonly || bad) {
 		if (!bad)
 			printf("CONF OK\n");
-		if (ops->conf_free != NULL)
-			ops->conf_free(conf);
+		pconf_free(pc, ops->conf_free);
 		if (pl->fini != NULL)
 			pl->fini();
 		dlclose(dl);
@@ -305,8 +315,7 @@ main(int argc, char *argv[])
 	}
 	printf("FINI\n");
 	fflush(stdout);
-	if (ops->conf_free != NULL)
-		ops->conf_free(conf);
+	pconf_free(pc, ops->conf_free);
 	if (pl->fini != NULL)
 		pl->fini();
 	printf("FINI DONE\n");

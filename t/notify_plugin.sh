@@ -197,11 +197,11 @@ conf linkdir "directory $TMP/wdir is writable" -k notify="$BIN/link.sh"
 chmod 755 "$TMP/wdir"
 conf linkok "CONF OK" -k notify="$BIN/link.sh"
 conf notreg "$TMP: not a regular file" -k notify="$TMP"
-conf twice "CONF ERROR notify_fault: given twice" \
+conf twice "CONF ERROR duplicate key 'notify_fault'" \
     -k notify_fault="$BIN/rec.sh" -k notify_fault="$BIN/rec.sh"
 conf timeout "CONF ERROR notify_timeout: 0.05 s is out of range" \
     -k notify_timeout=0.05
-conf timeout2 "CONF ERROR notify_timeout: given twice" \
+conf timeout2 "CONF ERROR duplicate key 'notify_timeout'" \
     -k notify_timeout=1 -k notify_timeout=2
 conf quote "CONF ERROR notify: unterminated ' quote" -k notify="$BIN/rec.sh 'x"
 conf other "CONF ERROR priority: unknown key" -k priority=100

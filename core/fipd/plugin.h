@@ -39,8 +39,13 @@ extern "C" {
 /*
  * Bumped on any incompatible change of the structures in this file.  The
  * loader refuses a plugin whose abi_version differs.
+ *
+ * 2: configuration keys are declared in tables (struct fipd_conf_schema)
+ *    instead of parsed by a conf_key() function; actions get
+ *    reconfigure() (a reload applied in place) and FIPD_EV_LINK; count()
+ *    takes the instance's handle; the host answers addr_present().
  */
-#define FIPD_PLUGIN_ABI_VERSION 1
+#define FIPD_PLUGIN_ABI_VERSION 2
 
 /* Name of the one symbol every plugin exports. */
 #define FIPD_PLUGIN_SYMBOL "fipd_plugin_info"
@@ -120,6 +125,11 @@ enum fipd_event {
 	 * back (or the link flapped) while MASTER: re-assert the VIPs.
 	 */
 	FIPD_EV_RECONCILE = 2,
+	/*
+	 * The instance's interface came back with a new index (deleted and
+	 * re-created, renamed in): vi->ifindex holds the new one.
+	 */
+	FIPD_EV_LINK = 3,
 };
 
 /* Opaque handles owned by the host. */
@@ -172,9 +182,10 @@ struct fipd_host_api {
 
 	/*
 	 * Bump a named counter of an instance (e.g. "vip_readded"); counters
-	 * appear in status output and metrics.
+	 * appear in status output and metrics.  vi is the handle given to
+	 * attach(), valid until detach() returns.
 	 */
-	void (*count)(struct fipd_host *h, const char *instance,
+	void (*count)(struct fipd_host *h, const struct fipd_instance *vi,
 	    const char *counter);
 
 	/*
@@ -195,32 +206,110 @@ struct fipd_host_api {
 	 * core may ignore or delay the request (rate limit, probe running).
 	 */
 	void (*check_recheck)(struct fipd_probe *p, const char *why);
+
+	/*
+	 * Whether address a (whatever its prefix length) is on interface
+	 * ifindex, as the host's kernel watcher last saw it: 1 yes (with
+	 * *prefixlen set to the one found, when not NULL), 0 no, -1 not
+	 * known.  No system call.
+	 */
+	int (*addr_present)(struct fipd_host *h, unsigned int ifindex,
+	    const struct fipd_addr *a, uint8_t *prefixlen);
 };
 
 /*
- * Configuration hooks shared by both kinds.  conf_key() is called once per
- * key of the section the plugin owns (a [check NAME] section for checks,
- * an [instance NAME] section for keys the core does not know, for
- * actions).  *conf starts NULL; the plugin allocates its configuration on
- * first use.
- * Returns: 0 accepted, 1 key not known to this plugin, -1 bad value (err
- * filled with a message without file or line; the host adds them).
+ * Configuration keys.  A plugin declares the keys of the sections it
+ * owns in a table; the host parses them (one error per bad line, with
+ * FILE:LINE), refuses unknown keys and repetitions of keys that do not
+ * repeat, compares them key by key on reload, and lists them for the
+ * documentation.  The values land in a struct of `size` bytes that the
+ * host allocates zero-filled, fills with defaults() and then with the
+ * section's keys, and frees after conf_free() (FIPD_KT_STR fields are
+ * the host's too; conf_free() frees only what parse() or conf_check()
+ * allocated).
  */
-typedef int fipd_conf_key_fn(struct fipd_host *h, void **conf,
-    const char *key, const char *value, char *err, size_t errlen);
+enum fipd_key_type {
+	FIPD_KT_STR = 1,	/* char *: the value, a copy owned by the host */
+	FIPD_KT_UINT,		/* unsigned int in [min, max] */
+	FIPD_KT_INT,		/* int in [min, max] */
+	FIPD_KT_BOOL,		/* int 0 or 1: yes/no, true/false, on/off, 1/0 */
+	FIPD_KT_SECONDS,	/* unsigned int centiseconds in [min, max]
+				   from seconds with up to two decimals */
+	FIPD_KT_ENUM,		/* int: index of the value in names[]
+				   (case-insensitive) */
+	FIPD_KT_PARSE,		/* parse() stores the value itself */
+};
+
+#define FIPD_KF_REPEAT	0x01	/* may be given several times (KT_PARSE) */
+#define FIPD_KF_REQUIRED 0x02	/* the section must give it */
+/*
+ * Actions: a change of this key cannot be applied by reconfigure(); a
+ * reload restarts the instance (and says this key is why).
+ */
+#define FIPD_KF_RESTART	0x04
+
+struct fipd_conf_key {
+	const char *name;
+	enum fipd_key_type type;
+	unsigned int flags;		/* FIPD_KF_* */
+	long min, max;			/* UINT, INT, SECONDS (centiseconds) */
+	const char *const *names;	/* ENUM: NULL-terminated */
+	size_t offset;			/* of the value in the conf struct */
+	/*
+	 * KT_PARSE: store value into conf.  One function may serve several
+	 * keys: key is this entry.  Returns 0, or -1 with err filled (no
+	 * file or line: the host adds them, and the key's name unless the
+	 * message starts with it).
+	 */
+	int (*parse)(void *conf, const struct fipd_conf_key *key,
+	    const char *value, char *err, size_t errlen);
+	/* What the value is, for errors and docs: "seconds 0.1-3600". */
+	const char *doc;
+};
+
+struct fipd_conf_schema {
+	size_t size;			/* of the plugin's conf struct */
+	void (*defaults)(void *conf);	/* may be NULL (all zero) */
+	const struct fipd_conf_key *keys;
+	size_t n_keys;
+};
+
+/* Table entries: a typed key landing in a field, or a parsed one. */
+#define FIPD_KEY_NUM(n, t, fl, lo, hi, st, fld, d) {			\
+	.name = (n), .type = (t), .flags = (fl), .min = (lo), .max = (hi), \
+	.offset = offsetof(st, fld), .doc = (d) }
+#define FIPD_KEY_PARSE(n, fl, fn, d) {					\
+	.name = (n), .type = FIPD_KT_PARSE, .flags = (fl), .parse = (fn), \
+	.doc = (d) }
+
+/*
+ * Configuration hooks shared by both kinds.  The plugin owns keys of a
+ * section through its schema (a [check NAME] section for checks; keys
+ * of an [instance NAME] section the core does not know, for actions).
+ */
 /* Final validation after all keys: 0 ok, -1 error (err filled). */
 typedef int fipd_conf_check_fn(struct fipd_host *h, void *conf, char *err,
     size_t errlen);
 typedef void fipd_conf_free_fn(void *conf);
 
+/* What a reload changed, for reconfigure(). */
+struct fipd_reconf {
+	enum fipd_state state;		/* the instance's state now */
+	const struct fipd_addr *old_vips; /* before; vi->vips is the new list */
+	size_t n_old_vips;
+	void *old_conf;			/* freed by the host after the call */
+	void *conf;			/* the new conf (the same when the
+					   plugin's keys did not change) */
+};
+
 struct fipd_action_ops {
-	fipd_conf_key_fn *conf_key;	/* may be NULL: owns no keys */
+	const struct fipd_conf_schema *conf;	/* may be NULL: owns no keys */
 	fipd_conf_check_fn *conf_check;	/* may be NULL */
 	fipd_conf_free_fn *conf_free;	/* may be NULL */
 
 	/*
-	 * Bind to one instance when it starts (conf may be NULL when the
-	 * section had none of this plugin's keys).  This is where stale state
+	 * Bind to one instance when it starts (conf is NULL only when the
+	 * plugin has no schema).  This is where stale state
 	 * left by a crash is cleaned (e.g. VIPs still on the interface).
 	 * Returns 0, or -1 to refuse (the instance goes to FAULT).
 	 */
@@ -232,6 +321,20 @@ struct fipd_action_ops {
 	void (*transition)(void *ictx, const struct fipd_transition *t);
 	/* React to an event (may be NULL). */
 	void (*event)(void *ictx, enum fipd_event ev);
+	/*
+	 * A reload changed the instance in place (no transition): its view
+	 * (VIPs, priority, advert interval, GARP keys; the pointer vi is
+	 * the one given to attach) and/or this plugin's conf.  Apply it
+	 * without a state change: e.g. a MASTER adds and announces only the
+	 * VIPs that are new and deletes only the ones that went.  Must not
+	 * block.  Returns 0, or -1 when the change cannot be applied in place
+	 * (the host then restarts the instance).  NULL: view changes need
+	 * nothing, and a change of this plugin's keys restarts the instance.
+	 * *ictx is what attach() left (NULL when it kept no context), and
+	 * the plugin may replace it.
+	 */
+	int (*reconfigure)(void **ictx, const struct fipd_instance *vi,
+	    const struct fipd_reconf *rc);
 };
 
 /*
@@ -252,7 +355,7 @@ struct fipd_action_ops {
  * connection) and call api->check_recheck(p, why) when they show trouble.
  */
 struct fipd_check_ops {
-	fipd_conf_key_fn *conf_key;	/* required: the [check] section keys */
+	const struct fipd_conf_schema *conf;	/* required: the [check] keys */
 	fipd_conf_check_fn *conf_check;
 	fipd_conf_free_fn *conf_free;
 	/*

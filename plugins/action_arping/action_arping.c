@@ -58,6 +58,12 @@ struct ap_ctx {
 	struct fipd_timer	*t_refresh;	/* every garp_refresh_cs */
 	struct fipd_timer	*t_heal;	/* after RX_LOWER_PRIO */
 	unsigned int		 burst_left;
+	/*
+	 * VIPs added by a reload while MASTER: the burst announces only
+	 * them (NULL: every VIP).
+	 */
+	struct fipd_addr	*fresh;
+	size_t			 n_fresh;
 	uint64_t		 errlog_at;
 	int			 errlog_any;
 	unsigned int		 errlog_dropped;
@@ -69,6 +75,8 @@ static int	 ap_attach(struct fipd_host *, const struct fipd_instance *,
 static void	 ap_detach(void *);
 static void	 ap_transition(void *, const struct fipd_transition *);
 static void	 ap_event(void *, enum fipd_event);
+static int	 ap_reconfigure(void **, const struct fipd_instance *,
+		    const struct fipd_reconf *);
 
 static void	 ap_free(struct ap_ctx *);
 static int	 ap_open4(const char *);
@@ -76,6 +84,9 @@ static int	 ap_open6(const char *);
 static void	 ap_sndbuf(int);
 static void	 ap_stop(struct ap_ctx *);
 static void	 ap_round(struct ap_ctx *);
+static void	 ap_round_of(struct ap_ctx *, const struct fipd_addr *,
+		    size_t);
+static void	 ap_burst(struct ap_ctx *);
 static int	 ap_send_garp(struct ap_ctx *, unsigned int, const uint8_t *,
 		    const struct fipd_addr *);
 static int	 ap_send_na(struct ap_ctx *, unsigned int, const uint8_t *,
@@ -102,6 +113,7 @@ static const struct fipd_action_ops ap_ops = {
 	.detach = ap_detach,
 	.transition = ap_transition,
 	.event = ap_event,
+	.reconfigure = ap_reconfigure,
 };
 
 FIPD_PLUGIN(
@@ -191,6 +203,7 @@ ap_free(struct ap_ctx *ctx)
 		ap_api->timer_free(ctx->t_refresh);
 	if (ctx->t_heal != NULL)
 		ap_api->timer_free(ctx->t_heal);
+	free(ctx->fresh);
 	if (ctx->v4 && --ap_refs4 == 0) {
 		close(ap_pfd);
 		ap_pfd = -1;
@@ -285,15 +298,73 @@ ap_transition(void *ictx, const struct fipd_transition *t)
 	}
 
 	ap_stop(ctx);
-	if (vi->garp_repeat > 0) {
-		ap_round(ctx);
-		ctx->burst_left = vi->garp_repeat - 1;
-		if (ctx->burst_left > 0)
-			ap_api->timer_arm(ctx->t_burst, AP_BURST_US);
-	}
+	ap_burst(ctx);
 	if (vi->garp_refresh_cs > 0)
 		ap_api->timer_arm(ctx->t_refresh,
 		    (uint64_t)vi->garp_refresh_cs * AP_CS_US);
+}
+
+/* garp_repeat rounds, AP_BURST_US apart, of ctx->fresh or every VIP. */
+static void
+ap_burst(struct ap_ctx *ctx)
+{
+	if (ctx->vi->garp_repeat == 0)
+		return;
+	if (ctx->fresh != NULL)
+		ap_round_of(ctx, ctx->fresh, ctx->n_fresh);
+	else
+		ap_round(ctx);
+	ctx->burst_left = ctx->vi->garp_repeat - 1;
+	if (ctx->burst_left > 0)
+		ap_api->timer_arm(ctx->t_burst, AP_BURST_US);
+}
+
+static int
+ap_has(const struct fipd_addr *list, size_t n, const struct fipd_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (list[i].family == a->family && memcmp(list[i].u.raw,
+		    a->u.raw, a->family == AF_INET ? 4 : 16) == 0)
+			return (1);
+	return (0);
+}
+
+/*
+ * A reload in place: a MASTER announces only the VIPs that are new (the
+ * others' caches are right), and the refresh follows garp_refresh.
+ */
+static int
+ap_reconfigure(void **ictxp, const struct fipd_instance *vi,
+    const struct fipd_reconf *rc)
+{
+	struct ap_ctx	*ctx = *ictxp;
+	struct fipd_addr *fresh;
+	size_t		 i, n = 0;
+
+	if (ctx->state != FIPD_STATE_MASTER)
+		return (0);
+	if ((fresh = calloc(vi->n_vips + 1, sizeof(*fresh))) == NULL)
+		return (-1);
+	for (i = 0; i < vi->n_vips; i++)
+		if (!ap_has(rc->old_vips, rc->n_old_vips, &vi->vips[i]))
+			fresh[n++] = vi->vips[i];
+	if (n > 0) {
+		AP_LOG(FIPD_LOG_INFO, "%s: announcing %zu new VIP%s", vi->name,
+		    n, n == 1 ? "" : "s");
+		ap_api->timer_cancel(ctx->t_burst);
+		free(ctx->fresh);
+		ctx->fresh = fresh;
+		ctx->n_fresh = n;
+		ap_burst(ctx);
+	} else
+		free(fresh);
+	ap_api->timer_cancel(ctx->t_refresh);
+	if (vi->garp_refresh_cs > 0)
+		ap_api->timer_arm(ctx->t_refresh,
+		    (uint64_t)vi->garp_refresh_cs * AP_CS_US);
+	return (0);
 }
 
 static void
@@ -321,6 +392,9 @@ ap_stop(struct ap_ctx *ctx)
 	ap_api->timer_cancel(ctx->t_refresh);
 	ap_api->timer_cancel(ctx->t_heal);
 	ctx->burst_left = 0;
+	free(ctx->fresh);
+	ctx->fresh = NULL;
+	ctx->n_fresh = 0;
 }
 
 static void
@@ -330,7 +404,10 @@ ap_burst_cb(void *arg)
 
 	if (ctx->state != FIPD_STATE_MASTER || ctx->burst_left == 0)
 		return;
-	ap_round(ctx);
+	if (ctx->fresh != NULL)
+		ap_round_of(ctx, ctx->fresh, ctx->n_fresh);
+	else
+		ap_round(ctx);
 	if (--ctx->burst_left > 0)
 		ap_api->timer_arm(ctx->t_burst, AP_BURST_US);
 }
@@ -356,13 +433,20 @@ ap_heal_cb(void *arg)
 		ap_round(ctx);
 }
 
-/*
- * One announcement per VIP.  The interface index and MAC are looked up
- * each round: the link may have been re-created or re-addressed since
- * the last one, and both look-ups are a cheap ioctl on our socket.
- */
 static void
 ap_round(struct ap_ctx *ctx)
+{
+	ap_round_of(ctx, ctx->vi->vips, ctx->vi->n_vips);
+}
+
+/*
+ * One announcement per VIP of vips.  The interface index and MAC are
+ * looked up each round: the link may have been re-created or
+ * re-addressed since the last one, and both look-ups are a cheap ioctl
+ * on our socket.
+ */
+static void
+ap_round_of(struct ap_ctx *ctx, const struct fipd_addr *vips, size_t n_vips)
 {
 	const struct fipd_instance *vi = ctx->vi;
 	struct ifreq	 ifr;
@@ -371,7 +455,7 @@ ap_round(struct ap_ctx *ctx)
 	size_t		 i;
 	int		 sfd;
 
-	if (vi->n_vips == 0)
+	if (n_vips == 0)
 		return;
 	/* What if_nametoindex() does, without a socket of its own. */
 	sfd = ctx->v4 ? ap_pfd : ap_ifd6;
@@ -401,13 +485,13 @@ ap_round(struct ap_ctx *ctx)
 	}
 	memcpy(mac, ifr.ifr_hwaddr.sa_data, ETH_ALEN);
 
-	for (i = 0; i < vi->n_vips; i++) {
-		if (vi->vips[i].family == AF_INET) {
-			if (ap_send_garp(ctx, ifindex, mac, &vi->vips[i]) == 0)
-				ap_api->count(ap_host, vi->name, "garp_sent");
-		} else if (vi->vips[i].family == AF_INET6) {
-			if (ap_send_na(ctx, ifindex, mac, &vi->vips[i]) == 0)
-				ap_api->count(ap_host, vi->name, "na_sent");
+	for (i = 0; i < n_vips; i++) {
+		if (vips[i].family == AF_INET) {
+			if (ap_send_garp(ctx, ifindex, mac, &vips[i]) == 0)
+				ap_api->count(ap_host, vi, "garp_sent");
+		} else if (vips[i].family == AF_INET6) {
+			if (ap_send_na(ctx, ifindex, mac, &vips[i]) == 0)
+				ap_api->count(ap_host, vi, "na_sent");
 		}
 	}
 }

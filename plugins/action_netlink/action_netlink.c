@@ -96,6 +96,8 @@ static int	 an_attach(struct fipd_host *, const struct fipd_instance *,
 static void	 an_detach(void *);
 static void	 an_transition(void *, const struct fipd_transition *);
 static void	 an_event(void *, enum fipd_event);
+static int	 an_reconfigure(void **, const struct fipd_instance *,
+		    const struct fipd_reconf *);
 
 static void	 an_free(struct an_ctx *);
 static int	 an_shared_open(const char *);
@@ -150,6 +152,7 @@ static const struct fipd_action_ops an_ops = {
 	.detach = an_detach,
 	.transition = an_transition,
 	.event = an_event,
+	.reconfigure = an_reconfigure,
 };
 
 FIPD_PLUGIN(
@@ -167,6 +170,19 @@ an_init(struct fipd_host *h, const struct fipd_host_api *api)
 		return (-1);
 	an_host = h;
 	an_api = api;
+	return (0);
+}
+
+/* A VIP entry for address a (kept in the view); -1 on a bad family. */
+static int
+an_vip_init(struct an_vip *v, const struct fipd_addr *a)
+{
+	memset(v, 0, sizeof(*v));
+	v->addr = a;
+	if (inet_ntop(a->family, a->u.raw, v->str, sizeof(v->str)) == NULL)
+		return (-1);
+	snprintf(v->str + strlen(v->str), sizeof(v->str) - strlen(v->str),
+	    "/%u", a->prefixlen);
 	return (0);
 }
 
@@ -193,15 +209,11 @@ an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 	}
 	for (i = 0; i < ctx->n_vips; i++) {
 		v = &ctx->vips[i];
-		v->addr = &vi->vips[i];
-		if (inet_ntop(v->addr->family, v->addr->u.raw, v->str,
-		    sizeof(v->str)) == NULL) {
+		if (an_vip_init(v, &vi->vips[i]) == -1) {
 			AN_LOG(FIPD_LOG_ERR, "%s: VIP %zu: bad address "
-			    "family %d", vi->name, i, v->addr->family);
+			    "family %d", vi->name, i, vi->vips[i].family);
 			goto fail;
 		}
-		snprintf(v->str + strlen(v->str), sizeof(v->str) -
-		    strlen(v->str), "/%u", v->addr->prefixlen);
 	}
 
 	if ((ctx->t_retry = an_api->timer_new(h, an_retry_cb, ctx)) == NULL ||
@@ -394,6 +406,76 @@ an_event(void *ictx, enum fipd_event ev)
 }
 
 /*
+ * A reload changed the VIP list in place.  A MASTER deletes only the VIPs
+ * that went and adds only the new ones (a new prefix length is a new
+ * VIP); the others stay untouched on the interface, with their state.
+ */
+static int
+an_reconfigure(void **ictxp, const struct fipd_instance *vi,
+    const struct fipd_reconf *rc)
+{
+	struct an_ctx	*ctx = *ictxp;
+	struct an_vip	*nv, *o;
+	unsigned char	*kept;
+	size_t		 i, j, len;
+	int		 master = ctx->state == FIPD_STATE_MASTER;
+
+	(void)rc;
+	if ((nv = calloc(vi->n_vips + 1, sizeof(*nv))) == NULL ||
+	    (kept = calloc(vi->n_vips + 1, 1)) == NULL) {
+		free(nv);
+		return (-1);
+	}
+	for (i = 0; i < vi->n_vips; i++) {
+		if (an_vip_init(&nv[i], &vi->vips[i]) == -1) {
+			free(nv);
+			free(kept);
+			return (-1);
+		}
+		len = vi->vips[i].family == AF_INET ? 4 : 16;
+		for (j = 0; j < ctx->n_vips; j++) {
+			o = &ctx->vips[j];
+			if (o->addr == NULL || o->addr->family !=
+			    vi->vips[i].family || o->addr->prefixlen !=
+			    vi->vips[i].prefixlen || memcmp(o->addr->u.raw,
+			    vi->vips[i].u.raw, len) != 0)
+				continue;
+			nv[i].want = o->want;
+			nv[i].own_dels = o->own_dels;
+			nv[i].retry = o->retry;
+			o->addr = NULL;		/* kept */
+			kept[i] = 1;
+			break;
+		}
+	}
+	/* The old entries not kept went: off the interface. */
+	for (j = 0; j < ctx->n_vips; j++) {
+		o = &ctx->vips[j];
+		if (o->addr == NULL)
+			continue;
+		if (o->want || master) {
+			o->want = 0;
+			if (an_vip_del(ctx, o) != AN_ERR)
+				AN_LOG(FIPD_LOG_INFO, "%s: VIP %s removed by "
+				    "reload", vi->name, o->str);
+		}
+	}
+	free(ctx->vips);
+	ctx->vips = nv;
+	ctx->n_vips = vi->n_vips;
+	for (i = 0; master && i < ctx->n_vips; i++) {
+		if (kept[i])
+			continue;
+		ctx->vips[i].want = 1;
+		an_vip_apply(ctx, &ctx->vips[i], 0);
+		AN_LOG(FIPD_LOG_INFO, "%s: VIP %s added by reload", vi->name,
+		    ctx->vips[i].str);
+	}
+	free(kept);
+	return (0);
+}
+
+/*
  * Find the interface index by name.  Returns 0 with ctx->ifindex set, or
  * -1 when the interface does not exist (now).
  */
@@ -578,7 +660,7 @@ an_resync(struct an_ctx *ctx, const char *why)
 		case AN_DONE:
 			AN_LOG(FIPD_LOG_WARNING, "%s: VIP %s was missing (%s), "
 			    "re-added", ctx->vi->name, v->str, why);
-			an_api->count(an_host, ctx->vi->name, "vip_readded");
+			an_api->count(an_host, ctx->vi, "vip_readded");
 			break;
 		case AN_ERR:
 			if (!v->retry) {
@@ -952,7 +1034,7 @@ an_addr_ctx(struct an_ctx *ctx, int type, int family, const void *a)
 	case AN_DONE:
 		AN_LOG(FIPD_LOG_WARNING, "%s: VIP %s removed behind our back, "
 		    "re-added", ctx->vi->name, v->str);
-		an_api->count(an_host, ctx->vi->name, "vip_readded");
+		an_api->count(an_host, ctx->vi, "vip_readded");
 		break;
 	case AN_ERR:
 		if (!v->retry) {

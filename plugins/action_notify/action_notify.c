@@ -133,7 +133,7 @@ struct an_conf {
 	char		*cmd[NTF_K_MAX];	/* as configured, for logs */
 	char		**words[NTF_K_MAX];
 	unsigned int	 timeout_ms;
-	int		 timeout_set;
+	int		 any;			/* a script is configured */
 };
 
 struct an_inst;
@@ -185,8 +185,11 @@ struct an_ctx {
 
 static int	 an_init(struct fipd_host *, const struct fipd_host_api *);
 static void	 an_fini(void);
-static int	 an_conf_key(struct fipd_host *, void **, const char *,
-		    const char *, char *, size_t);
+static void	 an_conf_defaults(void *);
+static int	 an_parse(void *, const struct fipd_conf_key *, const char *,
+		    char *, size_t);
+static int	 an_reconfigure(void **, const struct fipd_instance *,
+		    const struct fipd_reconf *);
 static void	 an_conf_free(void *);
 static int	 an_attach(struct fipd_host *, const struct fipd_instance *,
 		    void *, void **);
@@ -204,7 +207,8 @@ static int	 an_inst_gc(struct an_inst *);
 static struct ntf_item *an_item_new(struct an_ctx *, enum ntf_kind,
 		    const struct ntf_info *);
 static void	 an_enqueue(struct an_ctx *, struct ntf_item *);
-static void	 an_log_dropped(const char *, const char *,
+static void	 an_count(struct an_inst *, const char *);
+static void	 an_log_dropped(struct an_inst *, const char *,
 		    struct ntf_itemq *);
 static int	 an_kick(struct an_inst *);
 static int	 an_spawn(struct an_inst *, struct ntf_item *);
@@ -240,9 +244,29 @@ static struct {
 
 #define AN_LOG(lvl, ...)	an_api->log(an_host, (lvl), __VA_ARGS__)
 
+#define AN_SCRIPT_DOC	"an absolute path and its arguments"
+static const struct fipd_conf_key an_keys[] = {
+	FIPD_KEY_PARSE("notify", 0, an_parse, AN_SCRIPT_DOC),
+	FIPD_KEY_PARSE("notify_master", 0, an_parse, AN_SCRIPT_DOC),
+	FIPD_KEY_PARSE("notify_backup", 0, an_parse, AN_SCRIPT_DOC),
+	FIPD_KEY_PARSE("notify_fault", 0, an_parse, AN_SCRIPT_DOC),
+	FIPD_KEY_PARSE("notify_stop", 0, an_parse, AN_SCRIPT_DOC),
+	FIPD_KEY_PARSE("notify_master_rx_lower_pri", 0, an_parse,
+	    AN_SCRIPT_DOC),
+	FIPD_KEY_PARSE("notify_timeout", 0, an_parse, "seconds 0.1-3600"),
+};
+
+static const struct fipd_conf_schema an_schema = {
+	.size = sizeof(struct an_conf),
+	.defaults = an_conf_defaults,
+	.keys = an_keys,
+	.n_keys = sizeof(an_keys) / sizeof(an_keys[0]),
+};
+
 static const struct fipd_action_ops an_ops = {
-	.conf_key = an_conf_key,
+	.conf = &an_schema,
 	.conf_free = an_conf_free,
+	.reconfigure = an_reconfigure,
 	.attach = an_attach,
 	.detach = an_detach,
 	.transition = an_transition,
@@ -413,41 +437,25 @@ an_check_script(const char *path, char *err, size_t errlen)
 	return (rc);
 }
 
-static int
-an_conf_key(struct fipd_host *h, void **confp, const char *key,
-    const char *value, char *err, size_t errlen)
+static void
+an_conf_defaults(void *conf)
 {
-	struct an_conf	*c;
+	struct an_conf	*c = conf;
+
+	c->timeout_ms = NTF_TIMEOUT_DEF_MS;
+}
+
+static int
+an_parse(void *conf, const struct fipd_conf_key *key, const char *value,
+    char *err, size_t errlen)
+{
+	struct an_conf	*c = conf;
 	char		**words;
 	int		 k;
 
-	(void)h;
-	k = ntf_key_lookup(key);
-	if (k < 0 && strcmp(key, "notify_timeout") != 0)
-		return (1);
-	if ((c = *confp) == NULL) {
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
-		c->timeout_ms = NTF_TIMEOUT_DEF_MS;
-		*confp = c;
-	}
-	if (k < 0) {
-		if (c->timeout_set) {
-			snprintf(err, errlen, "given twice");
-			return (-1);
-		}
-		if (ntf_parse_timeout(value, &c->timeout_ms, err, errlen) ==
-		    -1)
-			return (-1);
-		c->timeout_set = 1;
-		return (0);
-	}
-	if (c->words[k] != NULL) {
-		snprintf(err, errlen, "given twice");
-		return (-1);
-	}
+	if ((k = ntf_key_lookup(key->name)) < 0)	/* notify_timeout */
+		return (ntf_parse_timeout(value, &c->timeout_ms, err,
+		    errlen));
 	if (ntf_split(value, &words, err, errlen) == -1)
 		return (-1);
 	if (an_check_script(words[0], err, errlen) == -1) {
@@ -460,6 +468,7 @@ an_conf_key(struct fipd_host *h, void **confp, const char *key,
 		return (-1);
 	}
 	c->words[k] = words;
+	c->any = 1;
 	return (0);
 }
 
@@ -475,7 +484,6 @@ an_conf_free(void *conf)
 		free(c->cmd[k]);
 		ntf_strv_free(c->words[k]);
 	}
-	free(c);
 }
 
 static char **
@@ -545,7 +553,7 @@ an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 
 	(void)h;
 	*ictx = NULL;
-	if (c == NULL)
+	if (c == NULL || !c->any)
 		return (0);	/* no script for this instance */
 	if ((ctx = calloc(1, sizeof(*ctx))) == NULL)
 		goto oom;
@@ -589,7 +597,7 @@ an_detach(void *ictx)
 		return;
 	if ((in = ctx->in) != NULL) {
 		ntf_queue_trim(&in->q, &dropped);
-		an_log_dropped(in->name, "stopping", &dropped);
+		an_log_dropped(in, "stopping", &dropped);
 		in->ctx = NULL;
 		(void)an_inst_gc(in);
 	}
@@ -598,6 +606,48 @@ an_detach(void *ictx)
 	for (k = 0; k < NTF_K_MAX; k++)
 		ntf_strv_free(ctx->words[k]);
 	free(ctx);
+}
+
+/*
+ * A reload changed the instance in place: new scripts and timeout apply
+ * to transitions from now on (queued ones keep the command they were
+ * built with).  An instance that had no script gets its context now.
+ */
+static int
+an_reconfigure(void **ictxp, const struct fipd_instance *vi,
+    const struct fipd_reconf *rc)
+{
+	struct an_conf	*c = rc->conf;
+	struct an_ctx	*ctx = *ictxp;
+	char		**words[NTF_K_MAX];
+	int		 k;
+
+	if (rc->conf == rc->old_conf)
+		return (0);
+	if (ctx == NULL) {
+		if (an_attach(an_host, vi, c, ictxp) == -1)
+			return (-1);
+		if ((ctx = *ictxp) != NULL) {
+			ctx->state = ctx->prev = rc->state;
+			ctx->priority = vi->priority;
+		}
+		return (0);
+	}
+	memset(words, 0, sizeof(words));
+	for (k = 0; k < NTF_K_MAX; k++)
+		if (c->words[k] != NULL &&
+		    (words[k] = an_strv_dup(c->words[k])) == NULL) {
+			while (k-- > 0)
+				ntf_strv_free(words[k]);
+			return (-1);
+		}
+	for (k = 0; k < NTF_K_MAX; k++) {
+		ntf_strv_free(ctx->words[k]);
+		ctx->words[k] = words[k];
+	}
+	ctx->timeout_ms = c->timeout_ms;
+	AN_LOG(FIPD_LOG_INFO, "%s: notify keys updated by reload", vi->name);
+	return (0);
 }
 
 /* ------------------------------------------------------ transitions */
@@ -626,7 +676,7 @@ an_item_new(struct an_ctx *ctx, enum ntf_kind kind,
 	if (an_user(&it->uid, &it->gid, &it->setuser) == -1) {
 		AN_LOG(FIPD_LOG_ERR, "%s: seq %llu: no script user: scripts "
 		    "not run", ctx->in->name, (unsigned long long)info->seq);
-		an_api->count(an_host, ctx->in->name, "notify_failed");
+		an_count(ctx->in, "notify_failed");
 		free(it);
 		return (NULL);
 	}
@@ -649,9 +699,22 @@ an_item_new(struct an_ctx *ctx, enum ntf_kind kind,
 	return (NULL);
 }
 
+/*
+ * Count against the instance while it is attached (the handle is valid
+ * until detach); a queue that outlives its instance counts nothing.
+ */
 static void
-an_log_dropped(const char *name, const char *why, struct ntf_itemq *l)
+an_count(struct an_inst *in, const char *counter)
 {
+	if (in != NULL && in->ctx != NULL)
+		an_api->count(an_host, in->ctx->vi, counter);
+}
+
+static void
+an_log_dropped(struct an_inst *an, const char *why, struct ntf_itemq *l)
+{
+	const char	*name = an->name;
+
 	struct ntf_item	*it;
 	char		 buf[256];
 	size_t		 len = 0;
@@ -660,7 +723,7 @@ an_log_dropped(const char *name, const char *why, struct ntf_itemq *l)
 	buf[0] = '\0';
 	TAILQ_FOREACH(it, l, entry) {
 		n++;
-		an_api->count(an_host, name, "notify_dropped");
+		an_count(an, "notify_dropped");
 		if (len < sizeof(buf))
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len,
 			    "%s%llu (%s%s)", n > 1 ? ", " : "",
@@ -702,7 +765,7 @@ an_enqueue(struct an_ctx *ctx, struct ntf_item *it)
 	else
 		snprintf(why, sizeof(why), "lower-priority hook superseded "
 		    "by seq %llu", (unsigned long long)ctx->seq);
-	an_log_dropped(in->name, why, &dropped);
+	an_log_dropped(in, why, &dropped);
 	(void)an_kick(in);
 }
 
@@ -893,13 +956,13 @@ an_spawn(struct an_inst *in, struct ntf_item *it)
 		an_signal(ch, SIGKILL);
 		(void)waitpid(ch->proc.pid, NULL, 0);
 		an_child_free(ch);
-		an_api->count(an_host, in->name, "notify_failed");
+		an_count(in, "notify_failed");
 		return (-1);
 	}
 	ch->io_out = an_api->io_new(an_host, ch->proc.outfd, an_out_cb, ch);
 	in->child = ch;
 	an_api->timer_arm(in->t_clock, (uint64_t)ch->timeout_ms * 1000);
-	an_api->count(an_host, in->name, "notify_run");
+	an_count(in, "notify_run");
 	AN_LOG(FIPD_LOG_DEBUG, "%s: seq %llu %s: %s %s started (pid %ld)",
 	    in->name, (unsigned long long)it->seq, ch->state,
 	    ntf_key_name(run->key), run->argv[0], (long)ch->proc.pid);
@@ -909,7 +972,7 @@ an_spawn(struct an_inst *in, struct ntf_item *it)
 	AN_LOG(FIPD_LOG_ERR, "%s: seq %llu: %s %s: cannot start: %s: %s",
 	    in->name, (unsigned long long)it->seq, ntf_key_name(run->key),
 	    run->argv[0], what, strerror(errno));
-	an_api->count(an_host, in->name, "notify_failed");
+	an_count(in, "notify_failed");
 	if (ch != NULL) {
 		free(ch->path);
 		free(ch->iname);
@@ -1038,7 +1101,7 @@ an_reap(void *arg)
 	    (unsigned long long)(ms / 1000), (unsigned long long)(ms % 1000),
 	    in == NULL ? " (had been abandoned)" : "");
 	if (failed && !ch->timed_out && in != NULL)
-		an_api->count(an_host, ch->iname, "notify_failed");
+		an_count(in, "notify_failed");
 	an_child_free(ch);
 	if (in != NULL) {
 		in->child = NULL;
@@ -1063,7 +1126,7 @@ an_tick(struct an_child *ch, uint64_t now)
 		    ch->iname, (unsigned long long)ch->seq, ch->state,
 		    ntf_key_name(ch->key), ch->path, ch->timeout_ms / 1000,
 		    ch->timeout_ms % 1000, (long)ch->proc.pid);
-		an_api->count(an_host, ch->iname, "notify_timeout");
+		an_count(in, "notify_timeout");
 		an_signal(ch, SIGTERM);
 		break;
 	case NTF_A_KILL:
@@ -1204,7 +1267,7 @@ an_fini(void)
 		struct ntf_itemq rest = TAILQ_HEAD_INITIALIZER(rest);
 
 		ntf_queue_clear(&in->q, &rest);
-		an_log_dropped(in->name, "no time left at exit", &rest);
+		an_log_dropped(in, "no time left at exit", &rest);
 		in->ctx = NULL;
 		in->child = NULL;
 		(void)an_inst_gc(in);

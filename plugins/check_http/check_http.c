@@ -55,11 +55,6 @@
 #define HC_KA_QUICK_MAX		3
 
 /* Keys seen, to refuse a repeated single-value key. */
-#define HC_K_URL		0x01
-#define HC_K_METHOD		0x02
-#define HC_K_BODY		0x04
-#define HC_K_HOST		0x08
-#define HC_K_CTIMEOUT		0x10
 
 struct hc_probe;
 
@@ -74,7 +69,6 @@ struct hc_conf {
 	size_t			 expect_len;
 	char			*host_hdr;
 	unsigned int		 connect_timeout_cs;	/* 0: none */
-	unsigned int		 seen;		/* HC_K_* */
 	char			*req;		/* the request, built once */
 	size_t			 reqlen;
 
@@ -107,15 +101,15 @@ struct hc_probe {
 };
 
 static int	 hc_init(struct fipd_host *, const struct fipd_host_api *);
-static int	 hc_conf_key(struct fipd_host *, void **, const char *,
-		    const char *, char *, size_t);
+static void	 hc_conf_defaults(void *);
+static int	 hc_parse(void *, const struct fipd_conf_key *, const char *,
+		    char *, size_t);
 static int	 hc_conf_check(struct fipd_host *, void *, char *, size_t);
 static void	 hc_conf_free(void *);
 static int	 hc_start(struct fipd_host *, void *, struct fipd_probe *,
 		    void **);
 static void	 hc_cancel(void *);
 
-static struct hc_conf *hc_conf_new(struct fipd_host *);
 static int	 hc_set_url(struct hc_conf *, const char *, char *, size_t);
 static void	 hc_ka_close(struct hc_conf *);
 static void	 hc_ka_cb(int, void *);
@@ -139,8 +133,31 @@ static const struct fipd_host_api	*hc_api;
 
 #define HC_LOG(lvl, ...)	hc_api->log(hc_host, (lvl), __VA_ARGS__)
 
+static const char *const hc_methods[] = { "GET", "HEAD", NULL };
+
+static const struct fipd_conf_key hc_keys[] = {
+	FIPD_KEY_PARSE("url", FIPD_KF_REQUIRED, hc_parse,
+	    "http://HOST[:PORT]/PATH"),
+	{ .name = "method", .type = FIPD_KT_ENUM, .names = hc_methods,
+	    .offset = offsetof(struct hc_conf, head), .doc = "GET or HEAD" },
+	FIPD_KEY_PARSE("expect_status", FIPD_KF_REPEAT, hc_parse,
+	    "a status or range (200, 200-299); repeatable"),
+	FIPD_KEY_PARSE("expect_body", 0, hc_parse,
+	    "text the body must contain"),
+	FIPD_KEY_PARSE("host", 0, hc_parse, "a Host header (name[:port])"),
+	FIPD_KEY_NUM("connect_timeout", FIPD_KT_SECONDS, 0, 1, 360000,
+	    struct hc_conf, connect_timeout_cs, "seconds 0.01-3600"),
+};
+
+static const struct fipd_conf_schema hc_schema = {
+	.size = sizeof(struct hc_conf),
+	.defaults = hc_conf_defaults,
+	.keys = hc_keys,
+	.n_keys = sizeof(hc_keys) / sizeof(hc_keys[0]),
+};
+
 static const struct fipd_check_ops hc_ops = {
-	.conf_key = hc_conf_key,
+	.conf = &hc_schema,
 	.conf_check = hc_conf_check,
 	.conf_free = hc_conf_free,
 	.start = hc_start,
@@ -173,16 +190,12 @@ hc_fini(void)
 	chk_target_shutdown(2000000);
 }
 
-static struct hc_conf *
-hc_conf_new(struct fipd_host *h)
+static void
+hc_conf_defaults(void *conf)
 {
-	struct hc_conf	*c;
+	struct hc_conf	*c = conf;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return (NULL);
-	c->h = h;
 	c->ka_fd = -1;
-	return (c);
 }
 
 static int
@@ -204,64 +217,22 @@ hc_set_url(struct hc_conf *c, const char *value, char *err, size_t errlen)
 	return (0);
 }
 
+/* url, expect_status, expect_body, host. */
 static int
-hc_conf_key(struct fipd_host *h, void **confp, const char *key,
-    const char *value, char *err, size_t errlen)
+hc_parse(void *conf, const struct fipd_conf_key *k, const char *value,
+    char *err, size_t errlen)
 {
-	static const struct {
-		const char	*key;
-		unsigned int	 bit;	/* 0: repeatable */
-	} keys[] = {
-		{ "url", HC_K_URL },
-		{ "method", HC_K_METHOD },
-		{ "expect_status", 0 },
-		{ "expect_body", HC_K_BODY },
-		{ "host", HC_K_HOST },
-		{ "connect_timeout", HC_K_CTIMEOUT },
-	};
-	struct hc_conf	*c;
+	struct hc_conf	*c = conf;
 	const unsigned char *s;
-	size_t		 i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (strcmp(key, keys[i].key) == 0)
-			break;
-	}
-	if (i == sizeof(keys) / sizeof(keys[0]))
-		return (1);
-	if ((c = *confp) == NULL) {
-		if ((c = hc_conf_new(h)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
-		*confp = c;
-	}
-	if ((c->seen & keys[i].bit) != 0) {
-		snprintf(err, errlen, "%s given twice", key);
-		return (-1);
-	}
-	c->seen |= keys[i].bit;
-
-	if (strcmp(key, "url") == 0)
+	if (strcmp(k->name, "url") == 0)
 		return (hc_set_url(c, value, err, errlen));
-	if (strcmp(key, "method") == 0) {
-		if (strcasecmp(value, "GET") == 0)
-			c->head = 0;
-		else if (strcasecmp(value, "HEAD") == 0)
-			c->head = 1;
-		else {
-			snprintf(err, errlen, "method %s: expected GET or HEAD",
-			    value);
-			return (-1);
-		}
-		return (0);
-	}
-	if (strcmp(key, "expect_status") == 0)
+	if (strcmp(k->name, "expect_status") == 0)
 		return (chk_status_parse(value, &c->status, err, errlen));
-	if (strcmp(key, "expect_body") == 0) {
+	if (strcmp(k->name, "expect_body") == 0) {
 		c->expect_len = strlen(value);
 		if (c->expect_len == 0 || c->expect_len > CHK_HTTP_BODY_MAX) {
-			snprintf(err, errlen, "expect_body: 1 to %d bytes",
+			snprintf(err, errlen, "1 to %d bytes",
 			    CHK_HTTP_BODY_MAX);
 			return (-1);
 		}
@@ -271,26 +242,21 @@ hc_conf_key(struct fipd_host *h, void **confp, const char *key,
 		}
 		return (0);
 	}
-	if (strcmp(key, "host") == 0) {
-		for (s = (const unsigned char *)value; *s != '\0'; s++) {
-			if (*s <= 0x20 || *s >= 0x7f)
-				break;
-		}
-		if (*value == '\0' || *s != '\0' ||
-		    strlen(value) >= HC_HOSTHDR_MAX) {
-			snprintf(err, errlen, "host %s: expected a host name "
-			    "(and :port), no spaces", value);
-			return (-1);
-		}
-		if ((c->host_hdr = strdup(value)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
-		return (0);
+	/* host */
+	for (s = (const unsigned char *)value; *s != '\0'; s++) {
+		if (*s <= 0x20 || *s >= 0x7f)
+			break;
 	}
-	/* connect_timeout */
-	return (chk_seconds_parse(value, 1, 360000, &c->connect_timeout_cs,
-	    err, errlen));
+	if (*value == '\0' || *s != '\0' || strlen(value) >= HC_HOSTHDR_MAX) {
+		snprintf(err, errlen, "%s: expected a host name (and :port), "
+		    "no spaces", value);
+		return (-1);
+	}
+	if ((c->host_hdr = strdup(value)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -352,7 +318,6 @@ hc_conf_free(void *conf)
 	free(c->expect_body);
 	free(c->host_hdr);
 	free(c->req);
-	free(c);
 }
 
 static void

@@ -70,8 +70,8 @@ struct sc_child {
 
 static int	 sc_init(struct fipd_host *, const struct fipd_host_api *);
 static void	 sc_fini(void);
-static int	 sc_conf_key(struct fipd_host *, void **, const char *,
-		    const char *, char *, size_t);
+static int	 sc_parse(void *, const struct fipd_conf_key *, const char *,
+		    char *, size_t);
 static int	 sc_conf_check(struct fipd_host *, void *, char *, size_t);
 static void	 sc_conf_free(void *);
 static int	 sc_start(struct fipd_host *, void *, struct fipd_probe *,
@@ -97,8 +97,19 @@ static char	*sc_envp[] = { sc_env_path, NULL };
 
 #define SC_LOG(lvl, ...)	sc_api->log(sc_host, (lvl), __VA_ARGS__)
 
+static const struct fipd_conf_key sc_keys[] = {
+	FIPD_KEY_PARSE("command", FIPD_KF_REQUIRED, sc_parse,
+	    "an absolute path and its arguments"),
+};
+
+static const struct fipd_conf_schema sc_schema = {
+	.size = sizeof(struct sc_conf),
+	.keys = sc_keys,
+	.n_keys = sizeof(sc_keys) / sizeof(sc_keys[0]),
+};
+
 static const struct fipd_check_ops sc_ops = {
-	.conf_key = sc_conf_key,
+	.conf = &sc_schema,
 	.conf_check = sc_conf_check,
 	.conf_free = sc_conf_free,
 	.start = sc_start,
@@ -154,26 +165,13 @@ sc_fini(void)
 }
 
 static int
-sc_conf_key(struct fipd_host *h, void **confp, const char *key,
-    const char *value, char *err, size_t errlen)
+sc_parse(void *conf, const struct fipd_conf_key *k, const char *value,
+    char *err, size_t errlen)
 {
-	struct sc_conf	*c;
+	struct sc_conf	*c = conf;
 	char		 e[128];
 
-	if (strcmp(key, "command") != 0)
-		return (1);
-	if ((c = *confp) == NULL) {
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
-		c->h = h;
-		*confp = c;
-	}
-	if (c->argv != NULL) {
-		snprintf(err, errlen, "command given twice");
-		return (-1);
-	}
+	(void)k;
 	if (chk_argv_split(value, &c->argv, e, sizeof(e)) == -1) {
 		snprintf(err, errlen, "command %s: %s", value, e);
 		return (-1);
@@ -334,7 +332,6 @@ sc_conf_free(void *conf)
 	chk_argv_free(c->argv);
 	free(c->command);
 	free(c->user);
-	free(c);
 }
 
 static int

@@ -41,8 +41,8 @@ struct tc_probe {
 };
 
 static int	 tc_init(struct fipd_host *, const struct fipd_host_api *);
-static int	 tc_conf_key(struct fipd_host *, void **, const char *,
-		    const char *, char *, size_t);
+static int	 tc_parse(void *, const struct fipd_conf_key *, const char *,
+		    char *, size_t);
 static int	 tc_conf_check(struct fipd_host *, void *, char *, size_t);
 static void	 tc_conf_free(void *);
 static int	 tc_start(struct fipd_host *, void *, struct fipd_probe *,
@@ -61,8 +61,18 @@ static const struct fipd_host_api	*tc_api;
 
 #define TC_LOG(lvl, ...)	tc_api->log(tc_host, (lvl), __VA_ARGS__)
 
+static const struct fipd_conf_key tc_keys[] = {
+	FIPD_KEY_PARSE("connect", FIPD_KF_REQUIRED, tc_parse, "HOST:PORT"),
+};
+
+static const struct fipd_conf_schema tc_schema = {
+	.size = sizeof(struct tc_conf),
+	.keys = tc_keys,
+	.n_keys = sizeof(tc_keys) / sizeof(tc_keys[0]),
+};
+
 static const struct fipd_check_ops tc_ops = {
-	.conf_key = tc_conf_key,
+	.conf = &tc_schema,
 	.conf_check = tc_conf_check,
 	.conf_free = tc_conf_free,
 	.start = tc_start,
@@ -89,27 +99,14 @@ tc_init(struct fipd_host *h, const struct fipd_host_api *api)
 }
 
 static int
-tc_conf_key(struct fipd_host *h, void **confp, const char *key,
-    const char *value, char *err, size_t errlen)
+tc_parse(void *conf, const struct fipd_conf_key *k, const char *value,
+    char *err, size_t errlen)
 {
-	struct tc_conf	*c;
+	struct tc_conf	*c = conf;
 	char		 host[CHK_HOST_MAX], e[256];
 	uint16_t	 port;
 
-	if (strcmp(key, "connect") != 0)
-		return (1);
-	if ((c = *confp) == NULL) {
-		if ((c = calloc(1, sizeof(*c))) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			return (-1);
-		}
-		c->h = h;
-		*confp = c;
-	}
-	if (c->target != NULL) {
-		snprintf(err, errlen, "connect given twice");
-		return (-1);
-	}
+	(void)k;
 	if (chk_hostport_parse(value, host, sizeof(host), &port, e,
 	    sizeof(e)) == -1) {
 		snprintf(err, errlen, "connect %s", e);
@@ -153,7 +150,6 @@ tc_conf_free(void *conf)
 		tc_probe_free(c->probe);
 	chk_target_fini(&c->tgt);
 	free(c->target);
-	free(c);
 }
 
 static int

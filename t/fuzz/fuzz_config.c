@@ -104,8 +104,7 @@ fz_check_cfg(const struct cfg *c)
 		for (i = 0; i < ci->n_peers; i++)
 			if (ci->peers[i].family != ci->family)
 				abort();
-		if (ci->name[0] == '\0' || ci->ifname[0] == '\0' ||
-		    ci->plugin_text == NULL)
+		if (ci->name[0] == '\0' || ci->ifname[0] == '\0')
 			abort();
 		if (memchr(ci->auth_pass, '\0', sizeof(ci->auth_pass)) ==
 		    NULL)

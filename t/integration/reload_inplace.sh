@@ -11,7 +11,11 @@
 #   ignores them), unicast_src_ip (renumbering a unicast pair without a
 #   split brain: n2 first accepts both addresses, then n1 moves),
 #   preempt, preempt_delay, state, garp_repeat, garp_refresh,
-#   track_interface, track_check, checksum_mode, strict_ttl.
+#   track_interface, track_check, checksum_mode, strict_ttl,
+#   virtual_ipaddress (added: n1 adds it and the client sees gratuitous ARP
+#   for it alone, adverts carry two addresses; removed: deleted from n1
+#   alone), notify keys (the notify_stop added in place runs at the restart
+#   below).
 # Then an identity key (virtual_router_id) restarts the instance, as
 # documented.  Over the in-place steps the VIP never leaves n1 (address
 # monitors), the client is never served by n2, and its largest gap between
@@ -40,6 +44,7 @@ conf() {
 	done
 	{
 		conf_global "$n"
+		echo "script_user = root"
 		echo
 		echo "[instance VI_1]"
 		echo "interface = eth0"
@@ -140,6 +145,38 @@ step n1 "track_interface on the MASTER" "${common1[@]}" track_interface=lo
 step n1 "track_check on the MASTER" "${common1[@]}" track_check=web
 step n2 "track_check on the BACKUP" priority=60 advert_int=0.2 "unicast_peer=192.0.2.1 192.0.2.11" track_check=web
 step n1 "checksum_mode, strict_ttl on the MASTER" "${common1[@]}" track_check=web checksum_mode=rfc9568 strict_ttl=no
+
+# VIPs in place: the MASTER adds and announces only the new one (GARPs
+# seen by the client), removal deletes only it; a BACKUP adds nothing.
+VIP2=192.0.2.101
+vip2_on() { ip -n "$(ns "$1")" -o -4 addr show dev eth0 2>/dev/null | grep -q " inet $VIP2/"; }
+ARP_LOG=$T_DIR/arp-c.txt
+ip netns exec "$(ns c)" tcpdump -i eth0 -p -n -l arp </dev/null >"$ARP_LOG" 2>"$T_DIR/tcpdump-arp.err" &
+_track $!
+sleep 0.3
+common2=("${common1[@]}" track_check=web)
+common2b=(priority=60 advert_int=0.2 "unicast_peer=192.0.2.1 192.0.2.11" track_check=web)
+step n2 "virtual_ipaddress added on the BACKUP" "${common2b[@]}" "virtual_ipaddress=$VIP2/32"
+check "virtual_ipaddress: the BACKUP did not add $VIP2" eval '! vip2_on n2'
+a0=$(wc -l < "$ARP_LOG")
+step n1 "virtual_ipaddress added on the MASTER" "${common2[@]}" "virtual_ipaddress=$VIP2/32"
+check "virtual_ipaddress: $VIP2 added on n1" wait_for "vip2_on n1" 1000
+check "virtual_ipaddress: the client saw n1's gratuitous ARP for $VIP2" \
+	wait_for "tail -n +$((a0 + 1)) $ARP_LOG | grep -q 'who-has $VIP2 tell $VIP2'" 1000
+check "virtual_ipaddress: no gratuitous ARP for the unchanged $T_VIP" \
+	eval "! tail -n +$((a0 + 1)) $ARP_LOG | grep -q 'who-has $T_VIP tell $T_VIP'"
+check "virtual_ipaddress: n1's adverts carry two addresses (length 16)" \
+	eval 'adv_lines 192.0.2.11 192.0.2.2 | tail -n 1 | grep -q "length 16"'
+step n1 "virtual_ipaddress removed on the MASTER" "${common2[@]}"
+check "virtual_ipaddress: $VIP2 deleted from n1" wait_for "! vip2_on n1" 1000
+step n2 "virtual_ipaddress removed on the BACKUP" "${common2b[@]}"
+
+# Notify keys in place: the edited notify_stop is the one the restart
+# below runs.
+printf '#!/bin/sh\necho "$FIPD_INSTANCE $FIPD_STATE" >> %s\n' "$T_DIR/notes" > "$T_DIR/note.sh"
+chmod 755 "$T_DIR/note.sh"
+step n1 "notify_stop added on the MASTER" "${common2[@]}" "notify_stop=$T_DIR/note.sh"
+common2+=("notify_stop=$T_DIR/note.sh")
 _now; t_end=$T_NOW
 read -r gap gs ge <<< "$(probe_gap "$t_begin" "$t_end")"
 pc=$(probe_counts "$t_begin" "$t_end")
@@ -156,11 +193,12 @@ check "no transition during the in-place steps" eval '[ "$(transitions n1)" = "$
 
 # An identity key restarts the instance, as documented.
 l1=$(log_lines n1)
-conf n1 "${common1[@]}" track_check=web virtual_router_id=51 >/dev/null
+conf n1 "${common2[@]}" virtual_router_id=51 >/dev/null
 sed -i 's/^virtual_router_id = 50$//' "$T_DIR/n1.conf"
 kill -HUP "${FIPD_PID[n1]}"
 wait_for "log_since n1 $l1 | grep -q 'reload: .* applied'" 3000 || fail "identity: reload not applied"
 check "virtual_router_id: the instance restarts (1 restarted)" eval "log_since n1 $l1 | grep -q '1 restarted'"
+check "notify_stop added in place ran at the restart" wait_for "grep -q 'VI_1 STOP' $T_DIR/notes" 2000
 
 prober_stop
 adv_capture_stop

@@ -1,7 +1,8 @@
 /*
- * Test plugin: a well-formed check plugin of type "dummy" with one key,
- * `answer`, that must be "up" or "down".
+ * Test plugin: a well-formed check plugin of type "dummy" with one
+ * required key, `answer`, that must be "up" or "down".
  */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -17,36 +18,31 @@ init(struct fipd_host *h, const struct fipd_host_api *a)
 	return 0;
 }
 
-static int
-conf_key(struct fipd_host *h, void **conf, const char *key,
-    const char *value, char *err, size_t errlen)
-{
-	if (strcmp(key, "answer") != 0)
-		return 1;
-	if (strcmp(value, "up") != 0 && strcmp(value, "down") != 0) {
-		snprintf(err, errlen, "expected up or down, got '%s'", value);
-		return -1;
-	}
-	free(*conf);
-	*conf = strdup(value);
-	return *conf == NULL ? -1 : 0;
-}
+struct dummy_conf {
+	int answer;		/* index in answers[]: 0 up, 1 down */
+};
 
-static int
-conf_check(struct fipd_host *h, void *conf, char *err, size_t errlen)
-{
-	if (conf == NULL) {
-		snprintf(err, errlen, "missing 'answer'");
-		return -1;
-	}
-	return 0;
-}
+static const char *const answers[] = { "up", "down", NULL };
+
+static const struct fipd_conf_key keys[] = {
+	{ .name = "answer", .type = FIPD_KT_ENUM, .flags = FIPD_KF_REQUIRED,
+	    .names = answers, .offset = offsetof(struct dummy_conf, answer),
+	    .doc = "up or down" },
+};
+
+static const struct fipd_conf_schema schema = {
+	.size = sizeof(struct dummy_conf),
+	.keys = keys,
+	.n_keys = 1,
+};
 
 static int
 start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
 {
-	api->check_done(p, strcmp(conf, "up") == 0 ? FIPD_CHECK_UP :
-	    FIPD_CHECK_DOWN, "dummy");
+	const struct dummy_conf *c = conf;
+
+	api->check_done(p, c->answer == 0 ? FIPD_CHECK_UP : FIPD_CHECK_DOWN,
+	    "dummy");
 	return 0;
 }
 
@@ -56,9 +52,7 @@ cancel(void *pctx)
 }
 
 static const struct fipd_check_ops ops = {
-	.conf_key = conf_key,
-	.conf_check = conf_check,
-	.conf_free = free,
+	.conf = &schema,
 	.start = start,
 	.cancel = cancel,
 };

@@ -3,12 +3,13 @@
 
 #include "fipd/plugin.h"
 
-static int
-conf_key(struct fipd_host *h, void **conf, const char *key,
-    const char *value, char *err, size_t errlen)
-{
-	return 1;
-}
+struct dup_conf {
+	int unused;
+};
+
+static const struct fipd_conf_schema schema = {
+	.size = sizeof(struct dup_conf),
+};
 
 static int
 start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
@@ -17,7 +18,7 @@ start(struct fipd_host *h, void *conf, struct fipd_probe *p, void **pctx)
 }
 
 static const struct fipd_check_ops ops = {
-	.conf_key = conf_key,
+	.conf = &schema,
 	.start = start,
 };
 
