@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -52,6 +53,16 @@ struct sect {
 	size_t n_ents, cap_ents;
 };
 
+/* Where the entries' strings live: freed at once with the loader. */
+struct strchunk {
+	struct strchunk *next;
+	size_t used, cap;
+	char buf[];
+};
+#define STRCHUNK_SIZE	(64 * 1024)
+/* A configuration file is read whole: refuse one beyond this. */
+#define CFG_FILE_MAX	(64 * 1024 * 1024)
+
 struct loader {
 	const char *name;	/* file name for messages */
 	FILE *errs;
@@ -64,10 +75,10 @@ struct loader {
 	struct ent *outside;	/* keys before any section */
 	size_t n_outside;
 	struct nhash check_names;
+	struct strchunk *strs;
 	/* input */
-	FILE *fp;
-	const char *str;
-	size_t pos;
+	const char *buf;
+	size_t len, pos;
 	struct cfg *cfg;
 };
 
@@ -158,9 +169,29 @@ section_canon(const char *in, char *out, size_t outlen)
 
 /* ---------------------------------------------------------- raw pass */
 
+/* A copy of s in the loader's string chunks (one malloc per 64 KiB). */
+static char *
+ld_strdup(struct loader *ld, const char *s)
+{
+	struct strchunk *c = ld->strs;
+	size_t n = strlen(s) + 1, cap;
+
+	if (c == NULL || c->cap - c->used < n) {
+		cap = n > STRCHUNK_SIZE ? n : STRCHUNK_SIZE;
+		c = xmalloc(sizeof(*c) + cap);
+		c->cap = cap;
+		c->used = 0;
+		c->next = ld->strs;
+		ld->strs = c;
+	}
+	memcpy(c->buf + c->used, s, n);
+	c->used += n;
+	return c->buf + c->used - n;
+}
+
 static void
-ent_add(struct ent **ents, size_t *n, size_t *cap, const char *key,
-    const char *value, int line)
+ent_add(struct loader *ld, struct ent **ents, size_t *n, size_t *cap,
+    const char *key, const char *value, int line)
 {
 	struct ent *e;
 
@@ -169,8 +200,8 @@ ent_add(struct ent **ents, size_t *n, size_t *cap, const char *key,
 		*ents = xrealloc(*ents, *cap * sizeof(**ents));
 	}
 	e = &(*ents)[(*n)++];
-	e->key = xstrdup(key);
-	e->value = xstrdup(value);
+	e->key = ld_strdup(ld, key);
+	e->value = ld_strdup(ld, value);
 	e->line = line;
 }
 
@@ -180,8 +211,12 @@ scan_line(struct loader *ld, const char *text, int line)
 {
 	char buf[CFG_LINE_MAX], *s, *e;
 	struct sect *sc, *first;
+	size_t n = strlen(text);
 
-	snprintf(buf, sizeof(buf), "%s", text);
+	if (n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	memcpy(buf, text, n);
+	buf[n] = '\0';
 	s = trim(buf);
 	if (*s == '\0' || *s == ';' || *s == '#')
 		return;
@@ -217,38 +252,33 @@ scan_line(struct loader *ld, const char *text, int line)
 }
 
 /*
- * fgets-like reader for inih: counts lines, scans them, and refuses
- * over-long lines instead of letting them be split.
+ * fgets-like reader for inih over the text read whole: counts lines,
+ * scans them, and refuses over-long lines instead of letting them be
+ * split.
  */
 static char *
 cfg_reader(char *str, int num, void *stream)
 {
 	struct loader *ld = stream;
-	size_t n = 0, cap = (size_t)num;
-	int c, toolong = 0;
+	const char *p, *nl;
+	size_t n, len, cap = (size_t)num, i;
+	int toolong = 0;
 
-	if (cap < 2)
+	if (cap < 2 || ld->pos >= ld->len)
 		return NULL;
-	for (;;) {
-		if (ld->fp != NULL)
-			c = fgetc(ld->fp);
-		else
-			c = ld->str[ld->pos] != '\0' ?
-			    (unsigned char)ld->str[ld->pos++] : EOF;
-		if (c == EOF) {
-			if (n == 0 && !toolong)
-				return NULL;
-			break;
-		}
-		if (c == '\0')
-			c = ' ';	/* NUL bytes would cut the line */
-		if (n + 2 < cap)
-			str[n++] = (char)c;
-		else
-			toolong = 1;
-		if (c == '\n')
-			break;
+	p = ld->buf + ld->pos;
+	nl = memchr(p, '\n', ld->len - ld->pos);
+	len = nl != NULL ? (size_t)(nl - p) + 1 : ld->len - ld->pos;
+	ld->pos += len;
+	n = len;
+	if (n + 2 > cap) {
+		n = cap - 2;
+		toolong = 1;
 	}
+	memcpy(str, p, n);
+	for (i = 0; i < n; i++)
+		if (str[i] == '\0')
+			str[i] = ' ';	/* NUL bytes would cut the line */
 	str[n] = '\0';
 	ld->line++;
 	if (toolong) {
@@ -277,12 +307,12 @@ cfg_handler(void *user, const char *section, const char *key,
 		value = "";
 	if (section[0] == '\0' || ld->cur == NULL) {
 		cap = ld->n_outside;
-		ent_add(&ld->outside, &ld->n_outside, &cap, key, value,
+		ent_add(ld, &ld->outside, &ld->n_outside, &cap, key, value,
 		    ld->line);
 		return 1;
 	}
-	ent_add(&ld->cur->ents, &ld->cur->n_ents, &ld->cur->cap_ents, key,
-	    value, ld->line);
+	ent_add(ld, &ld->cur->ents, &ld->cur->n_ents, &ld->cur->cap_ents,
+	    key, value, ld->line);
 	return 1;
 }
 
@@ -1315,31 +1345,84 @@ cfg_parse(struct loader *ld)
 }
 
 static void
-ents_free(struct ent *ents, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		free(ents[i].key);
-		free(ents[i].value);
-	}
-	free(ents);
-}
-
-static void
 loader_free(struct loader *ld)
 {
+	struct strchunk *c;
 	size_t i;
 
 	for (i = 0; i < ld->n_sects; i++) {
-		ents_free(ld->sects[i]->ents, ld->sects[i]->n_ents);
+		free(ld->sects[i]->ents);
 		free(ld->sects[i]->name);
 		free(ld->sects[i]);
 	}
 	free(ld->sects);
-	ents_free(ld->outside, ld->n_outside);
+	free(ld->outside);
+	while ((c = ld->strs) != NULL) {
+		ld->strs = c->next;
+		free(c);
+	}
 	nhash_free(&ld->sect_names);
 	nhash_free(&ld->check_names);
+}
+
+/*
+ * Read a whole file (one read for a config of any size).  Returns the
+ * text, NUL-terminated, with *len; or NULL with an error written.
+ */
+static char *
+slurp(const char *path, size_t *len, FILE *errs)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	ssize_t r;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errs != NULL)
+			fprintf(errs, "%s: cannot open: %s\n", path,
+			    strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (errs != NULL)
+			fprintf(errs, "%s: is a directory, not a configuration "
+			    "file\n", path);
+		close(fd);
+		return NULL;
+	}
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 ?
+	    (size_t)st.st_size + 1 : 65536;
+	for (;;) {
+		if (n + 1 >= cap)
+			cap *= 2;
+		if (cap > CFG_FILE_MAX + 1) {
+			if (errs != NULL)
+				fprintf(errs, "%s: larger than %d MiB\n", path,
+				    CFG_FILE_MAX / (1024 * 1024));
+			goto fail;
+		}
+		buf = xrealloc(buf, cap);
+		if ((r = read(fd, buf + n, cap - n - 1)) == 0)
+			break;
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errs != NULL)
+				fprintf(errs, "%s: cannot read: %s\n", path,
+				    strerror(errno));
+			goto fail;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+ fail:
+	close(fd);
+	free(buf);
+	return NULL;
 }
 
 struct cfg *
@@ -1348,17 +1431,16 @@ cfg_load(const char *path, FILE *errs)
 	struct loader ld;
 	struct cfg *c;
 
+	char *text;
+
 	memset(&ld, 0, sizeof(ld));
 	ld.name = path;
 	ld.errs = errs;
-	if ((ld.fp = fopen(path, "r")) == NULL) {
-		if (errs != NULL)
-			fprintf(errs, "%s: cannot open: %s\n", path,
-			    strerror(errno));
+	if ((text = slurp(path, &ld.len, errs)) == NULL)
 		return NULL;
-	}
+	ld.buf = text;
 	c = cfg_parse(&ld);
-	fclose(ld.fp);
+	free(text);
 	loader_free(&ld);
 	return c;
 }
@@ -1372,7 +1454,8 @@ cfg_load_string(const char *text, const char *name, FILE *errs)
 	memset(&ld, 0, sizeof(ld));
 	ld.name = name;
 	ld.errs = errs;
-	ld.str = text;
+	ld.buf = text;
+	ld.len = strlen(text);
 	c = cfg_parse(&ld);
 	loader_free(&ld);
 	return c;

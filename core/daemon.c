@@ -862,7 +862,7 @@ daemon_reload(const char *path, FILE *out)
 	size_t errlen = 0;
 	FILE *ef;
 	int kept = 0, changed = 0, added = 0, removed = 0, soft = 0;
-	uint64_t t0 = ev_now_us();
+	uint64_t t0 = ev_now_us(), t_load, t_apply;
 	struct nhash by_new = { 0 }, by_inst = { 0 }, by_old = { 0 };
 	enum cfg_diff d;
 	const char *what;
@@ -886,6 +886,7 @@ daemon_reload(const char *path, FILE *out)
 		return -1;
 	}
 	free(errs);
+	t_load = ev_now_us();
 	if (strcmp(nc->global.control_socket,
 	    running->global.control_socket) != 0 ||
 	    strcmp(nc->global.metrics_listen,
@@ -977,6 +978,7 @@ daemon_reload(const char *path, FILE *out)
 	}
 	nhash_free(&by_inst);
 	nhash_free(&by_old);
+	t_apply = ev_now_us();
 	cfg_free(running);
 	running = nc;
 	plug_set_global(&nc->global);
@@ -985,9 +987,12 @@ daemon_reload(const char *path, FILE *out)
 	eval_all();
 	/* All of it ran on the loop: adverts and timers waited that long. */
 	log_notice("reload: %s applied in %llu ms (%d unchanged of which %d "
-	    "updated in place, %d restarted, %d added, %d removed)", path,
+	    "updated in place, %d restarted, %d added, %d removed; read %llu "
+	    "ms, applied %llu ms, freed and evaluated %llu ms)", path,
 	    (unsigned long long)(ev_now_us() - t0) / 1000, kept, soft, changed,
-	    added, removed);
+	    added, removed, (unsigned long long)(t_load - t0) / 1000,
+	    (unsigned long long)(t_apply - t_load) / 1000,
+	    (unsigned long long)(ev_now_us() - t_apply) / 1000);
 	return 0;
 }
 

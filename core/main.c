@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +209,17 @@ main(int argc, char *argv[])
 	}
 
 	log_init("fipd", 1, 1, debug);
+	/*
+	 * A reload builds the new configuration beside the running one and
+	 * then frees the old: keep that memory for the next reload instead
+	 * of giving it back and faulting it in again (with 4,000 instances
+	 * the page faults were most of the time a SIGHUP held the loop).
+	 * Fixed thresholds: the file read whole and the tables come from
+	 * the heap, and freed memory up to 64 MiB stays in the process.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
+	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
+	mallopt(M_TOP_PAD, 1024 * 1024);
 	if (geteuid() != 0)
 		log_warnx("not running as root: raw sockets and address "
 		    "changes need CAP_NET_RAW and CAP_NET_ADMIN");

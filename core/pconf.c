@@ -114,16 +114,25 @@ pc_alloc(size_t n, size_t size)
 	return p;
 }
 
+#define PC_ALIGN(n)	(((n) + 15) & ~(size_t)15)
+
+/* One allocation: the pconf, its lines, its texts, the plugin's struct. */
 struct pconf *
 pconf_new(const struct fipd_conf_schema *s)
 {
+	size_t o_lines = PC_ALIGN(sizeof(struct pconf));
+	size_t o_text = o_lines + PC_ALIGN(s->n_keys * sizeof(int));
+	size_t o_conf = o_text + PC_ALIGN(s->n_keys *
+	    sizeof(struct pconf_text));
+	char *b;
 	struct pconf *p;
 
-	p = pc_alloc(1, sizeof(*p));
+	b = pc_alloc(1, o_conf + s->size);
+	p = (struct pconf *)(void *)b;
 	p->s = s;
-	p->conf = pc_alloc(1, s->size);
-	p->lines = pc_alloc(s->n_keys, sizeof(*p->lines));
-	p->text = pc_alloc(s->n_keys, sizeof(*p->text));
+	p->lines = (int *)(void *)(b + o_lines);
+	p->text = (struct pconf_text *)(void *)(b + o_text);
+	p->conf = b + o_conf;
 	if (s->defaults != NULL)
 		s->defaults(p->conf);
 	return p;
@@ -378,8 +387,5 @@ pconf_free(struct pconf *p, fipd_conf_free_fn *conf_free)
 			free(p->text[i].v[j]);
 		free(p->text[i].v);
 	}
-	free(p->text);
-	free(p->lines);
-	free(p->conf);
-	free(p);
+	free(p);	/* lines, text and conf with it */
 }

@@ -352,6 +352,22 @@ START_TEST(cfg_shipped_files)
 }
 END_TEST
 
+/* A directory is not a configuration file, and says so. */
+START_TEST(cfg_directory)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_null(cfg_load(TEST_SRCDIR "/etc", f));
+	fclose(f);
+	ck_assert_msg(strstr(buf, "/etc: is a directory, not a configuration "
+	    "file") != NULL, "%s", buf);
+	free(buf);
+}
+END_TEST
+
 /* Two loads of text, both accepted. */
 static void
 load2(const char *ta, const char *tb, struct cfg **a, struct cfg **b)
@@ -532,6 +548,7 @@ suite_config(void)
 	tcase_add_test(tc, cfg_lines_comments_indent);
 	tcase_add_test(tc, cfg_long_line);
 	tcase_add_test(tc, cfg_shipped_files);
+	tcase_add_test(tc, cfg_directory);
 	tcase_add_test(tc, cfg_typed_diff);
 	tcase_add_test(tc, cfg_check_typed_diff);
 	tcase_add_test(tc, log_journal_stream);

@@ -3,7 +3,8 @@
 # with many running instances (issue 12: with 4,000 instances, a reload that
 # changes one priority must hold the loop under 50 ms).
 #
-#   contrib/bench/reload_scale.sh [--builddir DIR] [--runs R] [--checks] [N]
+#   contrib/bench/reload_scale.sh [--builddir DIR] [--runs R] [--checks]
+#                                 [--load K] [N]
 #
 # As root.  In a network namespace of its own (removed on exit) it creates
 # 16 veth pairs, starts fipd with N instances (default 4000: VRIDs 1-250 on
@@ -14,19 +15,23 @@
 # every 10 s), one tracked by each instance.  The
 # daemon logs how long each reload took ("reload: ... applied in N ms"):
 # the whole of it runs on the loop, so that is how long adverts and timers
-# waited.  Prints each figure and the worst.
+# waited.  Prints each figure and the worst.  --load K runs
+# `stress-ng --cpu K` (its own process, stopped by PID) during the reloads:
+# the figure on a loaded machine.
 set -eu
 
 builddir=.
 runs=5
 n=4000
 checks=0
+load=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--checks) checks=1; shift ;;
+	--load) load=$2; shift 2 ;;
 	--builddir) builddir=$2; shift 2 ;;
 	--runs) runs=$2; shift 2 ;;
-	-h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0"; exit 0 ;;
 	*) n=$1; shift ;;
 	esac
 done
@@ -40,10 +45,12 @@ for d in "$builddir"/plugins/*/.libs; do plugdir=${plugdir:+$plugdir:}$(cd "$d" 
 tmp=$(mktemp -d)
 ns=fipdrs$$
 pid=
+spid=
 # Under set -e a failing command would end the trap early: every step of
 # the clean-up is allowed to fail, and the namespace always goes.
 cleanup() {
 	set +e
+	[ -n "$spid" ] && kill -TERM "$spid" 2>/dev/null && wait "$spid" 2>/dev/null
 	if [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null; then
 		for _ in $(seq 100); do
 			kill -0 "$pid" 2>/dev/null || break
@@ -95,6 +102,13 @@ for _ in $(seq 600); do
 done
 [ "$(masters)" -ge "$n" ] || { echo "only $(masters) of $n instances MASTER after 60 s" >&2; exit 1; }
 echo "fipd: $n instances MASTER on $nif interfaces"
+if [ "$load" -gt 0 ]; then
+	command -v stress-ng >/dev/null || { echo "--load needs stress-ng" >&2; exit 1; }
+	stress-ng --cpu "$load" --timeout $((runs * 10 + 30)) >/dev/null 2>&1 &
+	spid=$!
+	sleep 2
+	echo "load: stress-ng --cpu $load (pid $spid) on $(nproc) cores"
+fi
 worst=0
 for ((r = 1; r <= runs; r++)); do
 	gen $((100 + r))
@@ -110,4 +124,4 @@ for ((r = 1; r <= runs; r++)); do
 	echo "reload $r (VI_7 priority -> $((100 + r))): the loop was held $ms ms; ${line#*applied in * ms }"
 	[ "$ms" -gt "$worst" ] && worst=$ms
 done
-echo "reload_scale: $n instances$([ "$checks" = 1 ] && echo " and $n checks"), $runs reloads changing one priority: worst $worst ms on the loop"
+echo "reload_scale: $n instances$([ "$checks" = 1 ] && echo " and $n checks"), $runs reloads changing one priority$([ "$load" -gt 0 ] && echo " under stress-ng --cpu $load"): worst $worst ms on the loop"
