@@ -60,18 +60,22 @@ static struct inst_list insts = TAILQ_HEAD_INITIALIZER(insts);
 static struct cfg *running;
 
 /*
- * Which instances track a check: a check's result reaches only them.
- * Rebuilt when the set of instances or their track_check lists change
- * (start, reload); NULL-free while `reloading` is 0.
+ * Which instances a name concerns: a check's result reaches only the
+ * instances that track it (by_check), a link's event only the instances
+ * on it or tracking it (by_if).  Rebuilt when the set of instances or
+ * their lists change (start, reload); NULL-free while `reloading` is 0.
  */
 struct tracker {
 	char name[FIPD_NAME_MAX];	/* the key */
 	struct inst **v;
 	size_t n, cap;
 };
-static struct nhash trackers;
-static struct tracker **tracker_list;
-static size_t n_trackers;
+struct index {
+	struct nhash h;
+	struct tracker **list;
+	size_t n;
+};
+static struct index by_check, by_if;
 static int reloading;
 
 static void inst_try_start(struct inst *);
@@ -477,19 +481,6 @@ nosrc_cb(void *arg)
 }
 
 static int
-inst_uses_if(const struct inst *in, const char *ifname)
-{
-	size_t i;
-
-	if (strcmp(in->ci->ifname, ifname) == 0)
-		return 1;
-	for (i = 0; i < in->ci->n_track_if; i++)
-		if (strcmp(in->ci->track_if[i], ifname) == 0)
-			return 1;
-	return 0;
-}
-
-static int
 inst_has_vip(const struct inst *in, const struct fipd_addr *a)
 {
 	size_t i;
@@ -522,11 +513,54 @@ inst_relinked(struct inst *in)
  * interface.  A VIP that disappears from a MASTER's interface behind our
  * back raises FIPD_EV_RECONCILE (action_netlink puts it back).
  */
+/* An address event for one instance (see kernel_changed). */
+static void
+inst_addr_changed(struct inst *in, const struct kernel_ev *ev)
+{
+	int nosrc;
+
+	if (!in->started) {
+		if (ev->type == KERNEL_ADDR_NEW && ev->ifname != NULL &&
+		    strcmp(in->ci->ifname, ev->ifname) == 0)
+			inst_try_start(in);
+		return;
+	}
+	if (net_ifindex(in->sock) != ev->ifindex ||
+	    in->ci->family != ev->addr->family)
+		return;
+	/*
+	 * Only what can change the source is worth a look (a takeover of N
+	 * VIPs on one link is N events for each of its instances): the
+	 * source going, or any address while there is none.  A new address
+	 * never displaces a working source (the cache lists new ones last).
+	 */
+	if (!in->ci->src_set && (in->no_source ||
+	    ev_timer_pending(in->t_nosrc) ||
+	    (ev->type == KERNEL_ADDR_DEL &&
+	    vpkt_addr_cmp(ev->addr, vrrp_local(in->r)) == 0))) {
+		nosrc = in->no_source;
+		inst_source(in, 0);
+		if (nosrc != in->no_source)
+			inst_eval(in);
+	}
+	if (ev->type == KERNEL_ADDR_DEL &&
+	    vrrp_state(in->r) == FIPD_STATE_MASTER && inst_has_vip(in, ev->addr))
+		op_event(in->r, in, FIPD_EV_RECONCILE);
+}
+
+/*
+ * The kernel watcher's events, each to the instances it concerns (by the
+ * interface's name, through by_if): a link's to those on or tracking it,
+ * an address's to those on its interface.  A VIP that disappears from a
+ * MASTER's interface behind our back raises FIPD_EV_RECONCILE
+ * (action_netlink puts it back).
+ */
 static void
 kernel_changed(const struct kernel_ev *ev)
 {
+	struct tracker *t;
 	struct inst *in;
-	int nosrc;
+	size_t i;
 
 	switch (ev->type) {
 	case KERNEL_LINK_NEW:
@@ -535,45 +569,20 @@ kernel_changed(const struct kernel_ev *ev)
 		net_relink(ev->ifname);
 		/* FALLTHROUGH */
 	case KERNEL_LINK_DOWN:
-		TAILQ_FOREACH(in, &insts, entry)
-			if (inst_uses_if(in, ev->ifname))
-				inst_relinked(in);
+		if ((t = nhash_get(&by_if.h, ev->ifname)) != NULL)
+			for (i = 0; i < t->n; i++)
+				inst_relinked(t->v[i]);
 		break;
 	case KERNEL_ADDR_NEW:
 	case KERNEL_ADDR_DEL:
-		TAILQ_FOREACH(in, &insts, entry) {
-			if (!in->started) {
-				if (ev->type == KERNEL_ADDR_NEW &&
-				    ev->ifname != NULL &&
-				    strcmp(in->ci->ifname, ev->ifname) == 0)
-					inst_try_start(in);
-				continue;
-			}
-			if (net_ifindex(in->sock) != ev->ifindex ||
-			    in->ci->family != ev->addr->family)
-				continue;
-			/*
-			 * Only what can change the source is worth a look
-			 * (a takeover of N VIPs on one link is N events for
-			 * each of its instances): the source going, or any
-			 * address while there is none.  A new address never
-			 * displaces a working source (the cache lists new
-			 * ones last).
-			 */
-			if (!in->ci->src_set && (in->no_source ||
-			    ev_timer_pending(in->t_nosrc) ||
-			    (ev->type == KERNEL_ADDR_DEL &&
-			    vpkt_addr_cmp(ev->addr, vrrp_local(in->r)) == 0))) {
-				nosrc = in->no_source;
-				inst_source(in, 0);
-				if (nosrc != in->no_source)
-					inst_eval(in);
-			}
-			if (ev->type == KERNEL_ADDR_DEL &&
-			    vrrp_state(in->r) == FIPD_STATE_MASTER &&
-			    inst_has_vip(in, ev->addr))
-				op_event(in->r, in, FIPD_EV_RECONCILE);
-		}
+		if (ev->ifname != NULL) {
+			if ((t = nhash_get(&by_if.h, ev->ifname)) != NULL)
+				for (i = 0; i < t->n; i++)
+					inst_addr_changed(t->v[i], ev);
+		} else
+			/* A link the watcher does not know (yet): by index. */
+			TAILQ_FOREACH(in, &insts, entry)
+				inst_addr_changed(in, ev);
 		break;
 	case KERNEL_RESYNC:
 		TAILQ_FOREACH(in, &insts, entry) {
@@ -588,46 +597,63 @@ kernel_changed(const struct kernel_ev *ev)
 }
 
 static void
-trackers_free(void)
+index_free(struct index *x)
 {
 	size_t i;
 
-	for (i = 0; i < n_trackers; i++) {
-		free(tracker_list[i]->v);
-		free(tracker_list[i]);
+	for (i = 0; i < x->n; i++) {
+		free(x->list[i]->v);
+		free(x->list[i]);
 	}
-	free(tracker_list);
-	tracker_list = NULL;
-	n_trackers = 0;
-	nhash_free(&trackers);
+	free(x->list);
+	x->list = NULL;
+	x->n = 0;
+	nhash_free(&x->h);
+}
+
+static void
+index_add(struct index *x, const char *name, struct inst *in)
+{
+	struct tracker *t;
+
+	if ((t = nhash_get(&x->h, name)) == NULL) {
+		t = xcalloc(1, sizeof(*t));
+		snprintf(t->name, sizeof(t->name), "%s", name);
+		nhash_put(&x->h, t->name, t);
+		x->list = xrealloc(x->list, (x->n + 1) * sizeof(*x->list));
+		x->list[x->n++] = t;
+	}
+	/* An instance tracking its own interface is listed once. */
+	if (t->n > 0 && t->v[t->n - 1] == in)
+		return;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 4;
+		t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
+	}
+	t->v[t->n++] = in;
+}
+
+static void
+trackers_free(void)
+{
+	index_free(&by_check);
+	index_free(&by_if);
 }
 
 static void
 trackers_rebuild(void)
 {
-	struct tracker *t;
 	struct inst *in;
 	size_t i;
 
 	trackers_free();
-	TAILQ_FOREACH(in, &insts, entry)
-		for (i = 0; i < in->ci->n_track_check; i++) {
-			if ((t = nhash_get(&trackers,
-			    in->ci->track_check[i])) == NULL) {
-				t = xcalloc(1, sizeof(*t));
-				snprintf(t->name, sizeof(t->name), "%s",
-				    in->ci->track_check[i]);
-				nhash_put(&trackers, t->name, t);
-				tracker_list = xrealloc(tracker_list,
-				    (n_trackers + 1) * sizeof(*tracker_list));
-				tracker_list[n_trackers++] = t;
-			}
-			if (t->n == t->cap) {
-				t->cap = t->cap ? 2 * t->cap : 4;
-				t->v = xrealloc(t->v, t->cap * sizeof(*t->v));
-			}
-			t->v[t->n++] = in;
-		}
+	TAILQ_FOREACH(in, &insts, entry) {
+		for (i = 0; i < in->ci->n_track_check; i++)
+			index_add(&by_check, in->ci->track_check[i], in);
+		index_add(&by_if, in->ci->ifname, in);
+		for (i = 0; i < in->ci->n_track_if; i++)
+			index_add(&by_if, in->ci->track_if[i], in);
+	}
 }
 
 /*
@@ -641,7 +667,7 @@ check_changed(const char *name)
 	struct tracker *t;
 	size_t i;
 
-	if (reloading || (t = nhash_get(&trackers, name)) == NULL)
+	if (reloading || (t = nhash_get(&by_check.h, name)) == NULL)
 		return;
 	for (i = 0; i < t->n; i++) {
 		if (t->v[i]->started)
