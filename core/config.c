@@ -89,6 +89,12 @@ static void cfg_err(struct loader *, int, const char *, ...)
 static void cfg_warn(struct loader *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
+const char *
+cfg_default_plugin_dir(void)
+{
+	return default_plugin_dir;
+}
+
 void
 cfg_set_default_plugin_dir(const char *dir)
 {
@@ -1540,6 +1546,106 @@ cfg_check_find(struct cfg *c, const char *name)
 		if (strcmp(ck->name, name) == 0)
 			return ck;
 	return NULL;
+}
+
+/* ------------------------------------------------------------ --keys */
+
+/* What the values of the keys set by a function look like. */
+static const struct {
+	const char *key, *doc;
+} fn_docs[] = {
+	{ "router_id", "a name for logs (default: the host name)" },
+	{ "plugin_dir", "absolute directories separated by ':'" },
+	{ "control_socket", "an absolute path" },
+	{ "script_user", "a user name (default nobody)" },
+	{ "metrics_listen", "HOST:PORT (default: off)" },
+	{ "type", "a check plugin's type: http, tcp, script, ..." },
+	{ "auth_pass", "1-8 characters (VRRPv2 PASS authentication)" },
+	{ "virtual_ipaddress", "ADDRESS[/PREFIX], one family per instance" },
+	{ "unicast_src_ip", "an address of the interface" },
+	{ "unicast_peer", "an address" },
+	{ "track_check", "a [check NAME] name" },
+	{ "track_interface", "an interface name" },
+};
+
+static const char *
+key_doc(const struct key *k)
+{
+	size_t i;
+
+	if (k->expect != NULL)
+		return k->expect;
+	if (k->type == KT_IFNAME)
+		return "an interface name";
+	for (i = 0; i < sizeof(fn_docs) / sizeof(fn_docs[0]); i++)
+		if (strcmp(fn_docs[i].key, k->name) == 0)
+			return fn_docs[i].doc;
+	return "a value";
+}
+
+static void
+keys_line(FILE *f, const char *section, const char *key, const char *reload,
+    int repeat, int required, const char *doc)
+{
+	fprintf(f, "%s\t%s\t%s\t%s%s%s\n", section, key, reload, doc,
+	    repeat ? "; repeatable" : "", required ? "; required" : "");
+}
+
+static void
+keys_plugin(FILE *f, const char *section, const struct fipd_conf_schema *s,
+    int can_reconfigure)
+{
+	const struct fipd_conf_key *k;
+	size_t i;
+
+	for (i = 0; s != NULL && i < s->n_keys; i++) {
+		k = &s->keys[i];
+		keys_line(f, section, k->name, !can_reconfigure ||
+		    (k->flags & FIPD_KF_RESTART) ? "restart" : "in place",
+		    (k->flags & FIPD_KF_REPEAT) != 0,
+		    (k->flags & FIPD_KF_REQUIRED) != 0,
+		    k->doc != NULL ? k->doc : "a value");
+	}
+}
+
+void
+cfg_keys_print(FILE *f)
+{
+	const struct fipd_plugin *d;
+	struct plug *p;
+	char sect[96];
+	size_t i;
+
+	fprintf(f, "# section\tkey\ton reload\tvalue\n");
+	for (i = 0; i < N_GLOBAL_KEYS; i++)
+		keys_line(f, "global", global_keys[i].name,
+		    strcmp(global_keys[i].name, "control_socket") == 0 ||
+		    strcmp(global_keys[i].name, "metrics_listen") == 0 ||
+		    strcmp(global_keys[i].name, "plugin_dir") == 0 ?
+		    "start-up" : "in place", 0, 0, key_doc(&global_keys[i]));
+	for (i = 0; i < CK_MAX; i++)
+		keys_line(f, "check", check_keys[i].name, "in place", 0,
+		    i == CK_TYPE, key_doc(&check_keys[i]));
+	for (p = plug_next(NULL); p != NULL; p = plug_next(p)) {
+		d = plug_desc(p);
+		if (d->kind != FIPD_PLUGIN_CHECK)
+			continue;
+		snprintf(sect, sizeof(sect), "check type=%s", d->type);
+		keys_plugin(f, sect, d->check->conf, 1);
+	}
+	for (i = 0; i < IK_MAX; i++)
+		keys_line(f, "instance", instance_keys[i].name,
+		    (instance_keys[i].flags & KF_IDENTITY) ? "restart" :
+		    i == IK_VIP ? "in place (a new address family: restart)" :
+		    "in place", (instance_keys[i].flags & KF_REPEAT) != 0,
+		    i == IK_INTERFACE || i == IK_VRID || i == IK_VIP,
+		    key_doc(&instance_keys[i]));
+	for (p = plug_next_action(NULL); p != NULL; p = plug_next_action(p)) {
+		d = plug_desc(p);
+		snprintf(sect, sizeof(sect), "instance plugin=%s", d->name);
+		keys_plugin(f, sect, d->action->conf,
+		    d->action->reconfigure != NULL);
+	}
 }
 
 int

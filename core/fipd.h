@@ -200,6 +200,11 @@ size_t cfg_instance_changed(const struct cfg_instance *a,
  */
 enum cfg_diff cfg_check_diff(const struct cfg_check *a,
     const struct cfg_check *b, const char **what);
+/*
+ * Print every key (core tables and the loaded plugins'), one per line:
+ * section, key, what a reload does with it, what its value looks like.
+ */
+void cfg_keys_print(FILE *f);
 /* Whether [instance] has a core key of this name (plugins may not). */
 int cfg_instance_key_known(const char *key);
 /* Free the plugin's keys of a check (at its stop: its probes are over). */
@@ -209,6 +214,7 @@ void cfg_check_release(struct cfg_check *ck);
  * (tests point it at the build tree).
  */
 void cfg_set_default_plugin_dir(const char *dir);
+const char *cfg_default_plugin_dir(void);
 
 /* -------------------------------------------------------------- nhash.c */
 
@@ -254,6 +260,10 @@ struct plug *plug_check_type(const char *dir, const char *type, char *err,
     size_t errlen);
 /* Iterate loaded action plugins in order: pass NULL to get the first. */
 struct plug *plug_next_action(struct plug *prev);
+/* Every loaded plugin, in order. */
+struct plug *plug_next(struct plug *prev);
+/* Load every check_*.so of the directories (for --keys). */
+int plug_load_checks(const char *dirs, char *err, size_t errlen);
 const struct fipd_plugin *plug_desc(struct plug *);
 struct fipd_host *plug_host(struct plug *);
 const char *plug_name(struct plug *);

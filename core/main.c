@@ -31,7 +31,7 @@ usage(FILE *f, int status)
 {
 	fprintf(f,
 	    "usage: fipd [-nt] [-d] [-f FILE] [-p PIDFILE] [-s SOCKET]\n"
-	    "       fipd -V | -h\n"
+	    "       fipd -K [-f FILE] | -V | -h\n"
 	    "\n"
 	    "Floating-IP high availability with VRRPv2 (RFC 3768) and VRRPv3\n"
 	    "(RFC 9568): the MASTER holds the virtual addresses, a BACKUP\n"
@@ -45,6 +45,10 @@ usage(FILE *f, int status)
 	    "  -s, --socket PATH      control socket (overrides [global]\n"
 	    "                         control_socket)\n"
 	    "  -d, --debug            debug logging\n"
+	    "  -K, --keys             list every configuration key (the\n"
+	    "                         core's and the plugins' in plugin_dir\n"
+	    "                         of FILE when -f is given): section,\n"
+	    "                         key, what a reload does, its values\n"
 	    "  -V, --version          print the version and exit\n"
 	    "  -h, --help             this help\n"
 	    "\n"
@@ -54,6 +58,32 @@ usage(FILE *f, int status)
 	    "See fipd(8) and fipd.conf(5).\n",
 	    SYSCONFDIR "/fipd/fipd.conf", RUNDIR "/fipd.pid");
 	exit(status);
+}
+
+/* -K: the key tables, with the plugins of the config's plugin_dir. */
+static int
+list_keys(const char *conf)
+{
+	char err[512];
+	const char *dir = cfg_default_plugin_dir();
+	struct cfg *c = NULL;
+	int rc = 0;
+
+	log_init("fipd", 1, 0, 0);
+	if (conf != NULL) {
+		if ((c = cfg_load(conf, stderr)) == NULL)
+			return 1;
+		dir = c->global.plugin_dir;
+	}
+	if (plug_load_actions(dir, err, sizeof(err)) == -1 ||
+	    plug_load_checks(dir, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fipd: plugin_dir %s: %s\n", dir, err);
+		rc = 1;
+	}
+	cfg_keys_print(stdout);
+	cfg_free(c);
+	plug_unload_all();
+	return rc;
 }
 
 static int
@@ -152,22 +182,24 @@ main(int argc, char *argv[])
 		{ "pidfile", required_argument, NULL, 'p' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "debug", no_argument, NULL, 'd' },
+		{ "keys", no_argument, NULL, 'K' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *sock_path = NULL;
-	int ch, foreground = 0, test = 0, debug = 0;
+	int ch, foreground = 0, test = 0, debug = 0, keys = 0, conf_given = 0;
 	struct cfg *c;
 	static const int sigs[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
 	struct fipd_io *sigev[sizeof(sigs) / sizeof(sigs[0])];
 	size_t i;
 
-	while ((ch = getopt_long(argc, argv, "f:ntp:s:dVh", longopts,
+	while ((ch = getopt_long(argc, argv, "f:ntp:s:dKVh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			conf_path = optarg;
+			conf_given = 1;
 			break;
 		case 'n':
 			foreground = 1;
@@ -184,6 +216,9 @@ main(int argc, char *argv[])
 		case 'd':
 			debug = 1;
 			break;
+		case 'K':
+			keys = 1;
+			break;
 		case 'V':
 			printf("fipd %s (plugin ABI %d)\n", PACKAGE_VERSION,
 			    FIPD_PLUGIN_ABI_VERSION);
@@ -197,6 +232,8 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(stderr, 2);
 
+	if (keys)
+		return list_keys(conf_given ? conf_path : NULL);
 	if (test) {
 		log_init("fipd", 1, 0, debug);
 		c = cfg_load(conf_path, stderr);

@@ -419,6 +419,46 @@ plug_check_type(const char *dirs, const char *type, char *err,
 }
 
 struct plug *
+plug_next(struct plug *prev)
+{
+	return prev == NULL ? TAILQ_FIRST(&plugs) : TAILQ_NEXT(prev, entry);
+}
+
+static int
+is_check_file(const struct dirent *de)
+{
+	size_t n = strlen(de->d_name);
+
+	return strncmp(de->d_name, "check_", 6) == 0 && n > 9 &&
+	    strcmp(de->d_name + n - 3, ".so") == 0;
+}
+
+int
+plug_load_checks(const char *dirs, char *err, size_t errlen)
+{
+	char *list, *dir, *save = NULL, path[PATH_MAX];
+	struct dirent **ents;
+	int n, i, rc = 0;
+
+	list = xstrdup(dirs);
+	for (dir = strtok_r(list, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		if ((n = scandir(dir, &ents, is_check_file, alphasort)) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/%s", dir,
+			    ents[i]->d_name);
+			if (plug_load_file(path, err, errlen) == NULL)
+				rc = -1;
+			free(ents[i]);
+		}
+		free(ents);
+	}
+	free(list);
+	return rc;
+}
+
+struct plug *
 plug_next_action(struct plug *prev)
 {
 	struct plug *p;

@@ -141,7 +141,7 @@ static const struct fipd_conf_key hc_keys[] = {
 	{ .name = "method", .type = FIPD_KT_ENUM, .names = hc_methods,
 	    .offset = offsetof(struct hc_conf, head), .doc = "GET or HEAD" },
 	FIPD_KEY_PARSE("expect_status", FIPD_KF_REPEAT, hc_parse,
-	    "a status or range (200, 200-299); repeatable"),
+	    "a status or range (200, 200-299)"),
 	FIPD_KEY_PARSE("expect_body", 0, hc_parse,
 	    "text the body must contain"),
 	FIPD_KEY_PARSE("host", 0, hc_parse, "a Host header (name[:port])"),
