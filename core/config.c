@@ -1548,6 +1548,145 @@ cfg_check_find(struct cfg *c, const char *name)
 	return NULL;
 }
 
+/* ------------------------------------------------------------ values */
+
+static long
+load_num(const void *p, size_t size, int is_signed)
+{
+	uint8_t u8;
+	uint16_t u16;
+	int32_t i32;
+	int64_t i64;
+
+	switch (size) {
+	case 1:
+		memcpy(&u8, p, 1);
+		return u8;
+	case 2:
+		memcpy(&u16, p, 2);
+		return u16;
+	case 4:
+		memcpy(&i32, p, 4);
+		return is_signed ? (long)i32 : (long)(uint32_t)i32;
+	default:
+		memcpy(&i64, p, sizeof(i64));
+		return (long)i64;
+	}
+}
+
+static const char *
+addr_text(const struct fipd_addr *a, int prefix, char *buf, size_t len)
+{
+	size_t n;
+
+	if (vpkt_addr_str(a, buf, len) == NULL)
+		return "?";
+	if (prefix) {
+		n = strlen(buf);
+		snprintf(buf + n, len - n, "/%u", a->prefixlen);
+	}
+	return buf;
+}
+
+/* One core key's value(s) as text. */
+static void
+key_values(const struct key *k, const void *base, cfg_value_fn *fn,
+    void *arg)
+{
+	const char *field = (const char *)base + k->off;
+	const char *v[CFG_MAX_VIPS > CFG_MAX_PEERS ? CFG_MAX_VIPS :
+	    CFG_MAX_PEERS];
+	char buf[CFG_MAX_VIPS][INET6_ADDRSTRLEN + 8], one[64];
+	const char *const *one_v;
+	const struct fipd_addr *addrs;
+	const char *names;
+	size_t i, n;
+	long l;
+
+	one_v = (const char *const *)v;
+	switch (k->type) {
+	case KT_NAME:
+	case KT_IFNAME:
+		v[0] = field;
+		fn(arg, k->name, one_v, 1, 0);
+		return;
+	case KT_BOOL:
+		v[0] = load_num(field, k->size, 0) ? "yes" : "no";
+		fn(arg, k->name, one_v, 1, 0);
+		return;
+	case KT_UINT:
+	case KT_INT:
+		snprintf(one, sizeof(one), "%ld",
+		    load_num(field, k->size, k->type == KT_INT));
+		v[0] = one;
+		fn(arg, k->name, one_v, 1, 0);
+		return;
+	case KT_CS:
+		l = load_num(field, k->size, 0);
+		snprintf(one, sizeof(one), "%ld.%02ld", l / 100, l % 100);
+		v[0] = one;
+		fn(arg, k->name, one_v, 1, 0);
+		return;
+	case KT_ENUM:
+		l = load_num(field, k->size, 1);
+		v[0] = "?";
+		for (i = 0; k->enums[i].name != NULL; i++)
+			if (k->enums[i].value == l)
+				v[0] = k->enums[i].name;
+		fn(arg, k->name, one_v, 1, 0);
+		return;
+	case KT_FN:
+		break;
+	}
+	switch (k->cmp) {
+	case KC_STR:
+		/* A secret is not shown, only whether it is set. */
+		v[0] = strcmp(k->name, "auth_pass") != 0 ? field :
+		    *field != '\0' ? "(set)" : "";
+		fn(arg, k->name, one_v, 1, 0);
+		return;
+	case KC_BYTES:		/* unicast_src_ip: unset is family 0 */
+		addrs = (const struct fipd_addr *)(const void *)field;
+		n = addrs->family != 0;
+		if (n == 1)
+			v[0] = addr_text(addrs, 0, buf[0], sizeof(buf[0]));
+		fn(arg, k->name, one_v, n, 0);
+		return;
+	case KC_LIST:
+		memcpy(&n, (const char *)base + k->off_n, sizeof(n));
+		if (n > sizeof(buf) / sizeof(buf[0]))
+			n = sizeof(buf) / sizeof(buf[0]);
+		if (k->elem == sizeof(struct fipd_addr)) {
+			memcpy(&addrs, field, sizeof(addrs));
+			for (i = 0; i < n; i++)
+				v[i] = addr_text(&addrs[i], k->set == set_vip,
+				    buf[i], sizeof(buf[i]));
+		} else {
+			memcpy(&names, field, sizeof(names));
+			for (i = 0; i < n; i++)
+				v[i] = names + i * k->elem;
+		}
+		fn(arg, k->name, one_v, n, 1);
+		return;
+	case KC_AUTO:
+	case KC_NONE:
+		return;
+	}
+}
+
+void
+cfg_instance_values(const struct cfg_instance *ci, cfg_value_fn *fn,
+    void *arg)
+{
+	const struct cfg_plugconf *pc;
+	size_t i;
+
+	for (i = 0; i < IK_MAX; i++)
+		key_values(&instance_keys[i], ci, fn, arg);
+	TAILQ_FOREACH(pc, &ci->plugconfs, entry)
+		pconf_values(pc->pc, fn, arg);
+}
+
 /* ------------------------------------------------------------ --keys */
 
 /* What the values of the keys set by a function look like. */

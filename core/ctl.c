@@ -99,25 +99,30 @@ json_addr(struct jw *w, const char *key, const struct fipd_addr *a,
 	jw_str(w, key, s);
 }
 
-static const struct cfg_instance *
-running_instance(const char *name)
+/* One key of the running section into the "config" object. */
+static void
+config_value_cb(void *arg, const char *key, const char *const *values,
+    size_t n, int list)
 {
-	const struct cfg *c = daemon_cfg();
-	const struct cfg_instance *ci;
+	struct jw *w = arg;
+	size_t i;
 
-	if (c == NULL)
-		return NULL;
-	TAILQ_FOREACH(ci, &c->instances, entry)
-		if (strcmp(ci->name, name) == 0)
-			return ci;
-	return NULL;
+	if (list) {
+		jw_arr_open(w, key);
+		for (i = 0; i < n; i++)
+			jw_str(w, NULL, values[i]);
+		jw_arr_close(w);
+	} else if (n == 0)
+		jw_null(w, key);
+	else
+		jw_str(w, key, values[0]);
 }
 
 static void
 status_inst_cb(const struct daemon_inst_status *st, void *arg)
 {
 	struct jw *w = arg;
-	const struct cfg_instance *ci = running_instance(st->name);
+	const struct cfg_instance *ci = st->ci;
 	const struct vrrp_stats *vs = st->stats;
 	struct check_status cs;
 	uint64_t now = ev_now_us();
@@ -199,6 +204,13 @@ status_inst_cb(const struct daemon_inst_status *st, void *arg)
 		for (i = 0; i < ci->n_track_if; i++)
 			jw_str(w, NULL, ci->track_if[i]);
 		jw_arr_close(w);
+		/*
+		 * Every key's running value, from the key tables (a reload
+		 * applied in place shows here at once).
+		 */
+		jw_obj_open(w, "config");
+		cfg_instance_values(ci, config_value_cb, w);
+		jw_obj_close(w);
 	}
 	jw_obj_close(w);
 }

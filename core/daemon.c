@@ -1094,6 +1094,7 @@ daemon_foreach(daemon_status_cb *cb, void *arg)
 
 	TAILQ_FOREACH(in, &insts, entry) {
 		memset(&st, 0, sizeof(st));
+		st.ci = in->ci;
 		st.name = in->ci->name;
 		st.priority = in->ci->priority;
 		st.effective_priority = in->ci->priority;

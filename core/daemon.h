@@ -31,6 +31,7 @@ struct daemon_counter {
 
 /* Snapshot of one instance for status output and metrics. */
 struct daemon_inst_status {
+	const struct cfg_instance *ci;	/* its running section */
 	const char *name;
 	const char *state;		/* "MASTER", ...; "INIT" while waiting */
 	enum fipd_state state_id;

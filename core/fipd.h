@@ -201,6 +201,15 @@ size_t cfg_instance_changed(const struct cfg_instance *a,
 enum cfg_diff cfg_check_diff(const struct cfg_check *a,
     const struct cfg_check *b, const char **what);
 /*
+ * The running value(s) of each key of an instance (core and plugins), as
+ * the configuration would write them: n values (a list when repeatable),
+ * n = 0 for an unset optional key.  auth_pass shows only "(set)".
+ */
+typedef void cfg_value_fn(void *arg, const char *key,
+    const char *const *values, size_t n, int list);
+void cfg_instance_values(const struct cfg_instance *ci, cfg_value_fn *fn,
+    void *arg);
+/*
  * Print every key (core tables and the loaded plugins'), one per line:
  * section, key, what a reload does with it, what its value looks like.
  */

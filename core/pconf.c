@@ -368,6 +368,57 @@ pconf_restart_key(const struct pconf *a, const struct pconf *b,
 }
 
 void
+pconf_values(const struct pconf *p, pconf_value_fn *fn, void *arg)
+{
+	const struct fipd_conf_key *k;
+	const char *field, *v[1];
+	char buf[32];
+	unsigned int u;
+	int i32;
+	size_t i, j;
+
+	for (i = 0; p != NULL && i < p->s->n_keys; i++) {
+		k = &p->s->keys[i];
+		field = (const char *)p->conf + k->offset;
+		v[0] = buf;
+		switch (k->type) {
+		case FIPD_KT_STR:
+			memcpy(&v[0], field, sizeof(v[0]));
+			fn(arg, k->name, v, v[0] != NULL, 0);
+			continue;
+		case FIPD_KT_UINT:
+			memcpy(&u, field, sizeof(u));
+			snprintf(buf, sizeof(buf), "%u", u);
+			break;
+		case FIPD_KT_INT:
+			memcpy(&i32, field, sizeof(i32));
+			snprintf(buf, sizeof(buf), "%d", i32);
+			break;
+		case FIPD_KT_BOOL:
+			memcpy(&i32, field, sizeof(i32));
+			v[0] = i32 ? "yes" : "no";
+			break;
+		case FIPD_KT_SECONDS:
+			memcpy(&u, field, sizeof(u));
+			snprintf(buf, sizeof(buf), "%u.%02u", u / 100, u % 100);
+			break;
+		case FIPD_KT_ENUM:
+			memcpy(&i32, field, sizeof(i32));
+			v[0] = "?";
+			for (j = 0; k->names[j] != NULL; j++)
+				if ((int)j == i32)
+					v[0] = k->names[j];
+			break;
+		case FIPD_KT_PARSE:
+			fn(arg, k->name, (const char *const *)p->text[i].v,
+			    p->text[i].n, (k->flags & FIPD_KF_REPEAT) != 0);
+			continue;
+		}
+		fn(arg, k->name, v, 1, 0);
+	}
+}
+
+void
 pconf_free(struct pconf *p, fipd_conf_free_fn *conf_free)
 {
 	size_t i, j;

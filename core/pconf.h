@@ -41,6 +41,14 @@ const char *pconf_diff(const struct pconf *a, const struct pconf *b);
 /* Whether the key named differs only in keys without FIPD_KF_RESTART. */
 int pconf_restart_key(const struct pconf *a, const struct pconf *b,
     const char **what);
+/*
+ * Each key's value(s) as text, as the configuration would write them
+ * (typed keys with their defaults; a parse() key as given, n = 0 when
+ * absent).
+ */
+typedef void pconf_value_fn(void *arg, const char *key,
+    const char *const *values, size_t n, int list);
+void pconf_values(const struct pconf *p, pconf_value_fn *fn, void *arg);
 /* conf_free(conf) (may be NULL), then the host's part. NULL-safe. */
 void pconf_free(struct pconf *p, fipd_conf_free_fn *conf_free);
 const struct fipd_conf_key *pconf_key(const struct fipd_conf_schema *s,

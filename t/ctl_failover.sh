@@ -63,7 +63,8 @@ check "n1 metrics: MASTER 1" [ "$(metric "$T_DIR/m-n1-0.txt" 'fipd_instance_stat
 check "n2 metrics: BACKUP 1, MASTER 0" [ "$(metric "$T_DIR/m-n2-0.txt" 'fipd_instance_state{instance="VI_1",state="BACKUP"}')$(metric "$T_DIR/m-n2-0.txt" 'fipd_instance_state{instance="VI_1",state="MASTER"}')" = 10 ]
 check "n2 metrics: adverts received" [ "$(metric "$T_DIR/m-n2-0.txt" 'fipd_adverts_received_total{instance="VI_1"}')" -ge 2 ]
 check "n1 metrics: adverts sent" [ "$(metric "$T_DIR/m-n1-0.txt" 'fipd_adverts_sent_total{instance="VI_1"}')" -ge 2 ]
-check "metrics: build info" [ "$(metric "$T_DIR/m-n1-0.txt" "fipd_build_info{version=\"$("$FIPD" -V | awk '{print $2}')\",plugin_abi=\"1\"}")" = 1 ]
+abi=$("$FIPD" -V | sed -n 's/.*plugin ABI \([0-9]*\).*/\1/p')
+check "metrics: build info (plugin ABI $abi)" [ "$(metric "$T_DIR/m-n1-0.txt" "fipd_build_info{version=\"$("$FIPD" -V | awk '{print $2}')\",plugin_abi=\"$abi\"}")" = 1 ]
 nsx n1 curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$T_METRICS_PORT/nothing" > "$T_DIR/404" 2>/dev/null
 check "metrics: other paths are 404" [ "$(cat "$T_DIR/404")" = 404 ]
 nsx n1 curl -s -m 2 -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$T_METRICS_PORT/metrics" > "$T_DIR/405" 2>/dev/null

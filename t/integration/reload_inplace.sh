@@ -103,6 +103,26 @@ step() {
 		eval '[ "$(transitions n1)" = "$t1" ] && [ "$(transitions n2)" = "$t2" ]'
 	check "$what ($how on $n): VIP on n1 alone" vip_only_on n1
 }
+# cfgval NODE KEY: the running value from `fipctl status --json` (its
+# "config" object; a list joined by spaces).
+cfgval() {
+	"$FIPCTL" -s "$T_DIR/$1.sock" status --json 2>/dev/null | python3 -c '
+import json, sys
+v = json.load(sys.stdin)["instances"][0]["config"].get(sys.argv[1])
+print(" ".join(v) if isinstance(v, list) else ("" if v is None else v))' "$2"
+}
+# counter NODE NAME: one of the instance's counters.
+counter() {
+	"$FIPCTL" -s "$T_DIR/$1.sock" status --json 2>/dev/null | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["instances"][0]["counters"][sys.argv[1]])' "$2"
+}
+# in_effect NODE KEY VALUE: check the running value.
+in_effect() {
+	local got
+	got=$(cfgval "$1" "$2")
+	check "$2 on $1 in effect: '$3' (status: '$got')" [ "$got" = "$3" ]
+}
 # Adverts from SRC to DST captured since T_STEP_MS (+ a settling 150 ms).
 adv_lines() { # SRC DST
 	awk -v a="$((T_STEP_MS + 150))" -v s="$1" -v d="$2:" '$3 == s && $5 == d {
@@ -111,6 +131,7 @@ adv_lines() { # SRC DST
 }
 
 step n1 "priority 100 -> 120 on the MASTER" priority=120
+in_effect n1 priority 120
 check "priority: n1 advertises priority 120" eval 'adv_lines 192.0.2.1 192.0.2.2 | grep -q "prio 120"'
 check "priority: no advert with the old priority afterwards" eval '! adv_lines 192.0.2.1 192.0.2.2 | grep -q "prio 100,"'
 
@@ -138,13 +159,25 @@ check "unicast_src_ip: none from 192.0.2.1 afterwards" eval '[ -z "$(adv_lines 1
 
 common1=(priority=120 advert_int=0.2 unicast_src_ip=192.0.2.11)
 step n1 "preempt, preempt_delay, state on the MASTER" "${common1[@]}" preempt=no preempt_delay=2 state=BACKUP
+in_effect n1 preempt no
+in_effect n1 preempt_delay 2.00
+in_effect n1 state BACKUP
 step n2 "preempt, preempt_delay on the BACKUP" priority=60 advert_int=0.2 \
 	"unicast_peer=192.0.2.1 192.0.2.11" preempt=no preempt_delay=1
 step n1 "garp_repeat, garp_refresh on the MASTER" "${common1[@]}" garp_repeat=5 garp_refresh=30
+in_effect n1 garp_repeat 5
+in_effect n1 garp_refresh 30.00
 step n1 "track_interface on the MASTER" "${common1[@]}" track_interface=lo
+in_effect n1 track_interface lo
 step n1 "track_check on the MASTER" "${common1[@]}" track_check=web
+in_effect n1 track_check web
 step n2 "track_check on the BACKUP" priority=60 advert_int=0.2 "unicast_peer=192.0.2.1 192.0.2.11" track_check=web
+c0=$(counter n2 checksum_rfc9568)
 step n1 "checksum_mode, strict_ttl on the MASTER" "${common1[@]}" track_check=web checksum_mode=rfc9568 strict_ttl=no
+in_effect n1 checksum_mode rfc9568
+in_effect n1 strict_ttl no
+c1=$(counter n2 checksum_rfc9568)
+check "checksum_mode: n2 now receives the RFC 9568 checksum form ($c0 -> $c1 adverts)" [ "$c1" -gt "${c0:-0}" ]
 
 # VIPs in place: the MASTER adds and announces only the new one (GARPs
 # seen by the client), removal deletes only it; a BACKUP adds nothing.
@@ -161,6 +194,7 @@ check "virtual_ipaddress: the BACKUP did not add $VIP2" eval '! vip2_on n2'
 a0=$(wc -l < "$ARP_LOG")
 step n1 "virtual_ipaddress added on the MASTER" "${common2[@]}" "virtual_ipaddress=$VIP2/32"
 check "virtual_ipaddress: $VIP2 added on n1" wait_for "vip2_on n1" 1000
+in_effect n1 virtual_ipaddress "$T_VIP/32 $VIP2/32"
 check "virtual_ipaddress: the client saw n1's gratuitous ARP for $VIP2" \
 	wait_for "tail -n +$((a0 + 1)) $ARP_LOG | grep -q 'who-has $VIP2 tell $VIP2'" 1000
 check "virtual_ipaddress: no gratuitous ARP for the unchanged $T_VIP" \
@@ -176,6 +210,7 @@ step n2 "virtual_ipaddress removed on the BACKUP" "${common2b[@]}"
 printf '#!/bin/sh\necho "$FIPD_INSTANCE $FIPD_STATE" >> %s\n' "$T_DIR/notes" > "$T_DIR/note.sh"
 chmod 755 "$T_DIR/note.sh"
 step n1 "notify_stop added on the MASTER" "${common2[@]}" "notify_stop=$T_DIR/note.sh"
+in_effect n1 notify_stop "$T_DIR/note.sh"
 common2+=("notify_stop=$T_DIR/note.sh")
 _now; t_end=$T_NOW
 read -r gap gs ge <<< "$(probe_gap "$t_begin" "$t_end")"
