@@ -1342,7 +1342,9 @@ cfg_parse(struct loader *ld)
 	vrid_clashes(ld, vu, nvu);
 	free(vu);
 	if (ld->nerr == 0 && TAILQ_EMPTY(&c->instances))
-		cfg_err(ld, 0, "no [instance NAME] section");
+		cfg_err(ld, 0, "no [instance NAME] section: nothing to run "
+		    "(the installed fipd.conf is a commented example; see "
+		    "fipd.conf(5))");
 	if (ld->nerr > 0) {
 		cfg_free(c);
 		return NULL;

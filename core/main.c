@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
@@ -144,6 +145,24 @@ sig_cb(int sig, void *arg)
 	}
 }
 
+/*
+ * An absolute form of a path given on the command line: the daemon works
+ * from "/" after daemonizing, so a reload must not read "/fipd.conf" and
+ * the exit must not unlink "/fipd.pid" instead of what was meant.
+ */
+static const char *
+absolute(const char *path)
+{
+	char cwd[PATH_MAX], *p;
+
+	if (path == NULL || path[0] == '/')
+		return path;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		fatal("getcwd");
+	xasprintf(&p, "%s/%s", cwd, path);
+	return p;
+}
+
 static void
 daemonize(void)
 {
@@ -231,6 +250,9 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage(stderr, 2);
+	conf_path = absolute(conf_path);
+	pid_path = absolute(pid_path);
+	sock_path = absolute(sock_path);
 
 	if (keys)
 		return list_keys(conf_given ? conf_path : NULL);

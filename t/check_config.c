@@ -336,7 +336,6 @@ END_TEST
 START_TEST(cfg_shipped_files)
 {
 	static const char *const files[] = {
-		TEST_SRCDIR "/etc/fipd.conf",
 		TEST_SRCDIR "/etc/examples/web-srv-1.conf",
 		TEST_SRCDIR "/etc/examples/web-srv-2.conf",
 	};
@@ -349,6 +348,42 @@ START_TEST(cfg_shipped_files)
 		cfg_free(c);
 	}
 	ck_assert_ptr_null(cfg_load("/nonexistent/fipd.conf", NULL));
+}
+END_TEST
+
+/*
+ * The installed fipd.conf is a commented example: fipd refuses it and
+ * says why (issue 13: it was a live config with eth0 and 192.0.2.100, and
+ * a bare `fipd` took the address).  Uncommented, its template loads.
+ */
+START_TEST(cfg_shipped_example)
+{
+	char *buf = NULL, *text, *p;
+	size_t len = 0;
+	FILE *f;
+	struct cfg *c;
+
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_null(cfg_load(TEST_SRCDIR "/etc/fipd.conf", f));
+	fclose(f);
+	ck_assert_msg(strstr(buf, "no [instance NAME] section: nothing to "
+	    "run") != NULL, "%s", buf);
+	free(buf);
+
+	/* Uncomment the template: "#key = value" -> " key = value". */
+	f = fopen(TEST_SRCDIR "/etc/fipd.conf", "r");
+	ck_assert_ptr_nonnull(f);
+	text = calloc(1, 65536);
+	len = fread(text, 1, 65535, f);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, "\n#[instance VI_1]\n"));
+	for (p = text; (p = strstr(p, "\n#")) != NULL; p++)
+		p[1] = ' ';
+	c = cfg_load_string(text, "fipd.conf", stderr);
+	ck_assert_msg(c != NULL, "the uncommented template is refused");
+	ck_assert_ptr_nonnull(cfg_instance_find(c, "VI_1"));
+	cfg_free(c);
+	free(text);
 }
 END_TEST
 
@@ -549,6 +584,7 @@ suite_config(void)
 	tcase_add_test(tc, cfg_long_line);
 	tcase_add_test(tc, cfg_shipped_files);
 	tcase_add_test(tc, cfg_directory);
+	tcase_add_test(tc, cfg_shipped_example);
 	tcase_add_test(tc, cfg_typed_diff);
 	tcase_add_test(tc, cfg_check_typed_diff);
 	tcase_add_test(tc, log_journal_stream);

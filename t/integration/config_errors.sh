@@ -246,7 +246,16 @@ with_plugin_dir() { # IN OUT
 }
 good "wiki config for n1 (test topology)" "$(wiki_conf n1)"
 good "wiki config for n2 (test topology)" "$(wiki_conf n2)"
-for ex in etc/fipd.conf etc/examples/web-srv-1.conf etc/examples/web-srv-2.conf; do
+# The installed fipd.conf is an example without an instance (safe_start.sh
+# runs it); its template, uncommented, is a valid configuration.
+if [ -f "$SRC/etc/fipd.conf" ]; then
+	sed 's/^#//' "$SRC/etc/fipd.conf" > "$T_DIR/template.conf"
+	with_plugin_dir "$T_DIR/template.conf" "$T_DIR/template2.conf"
+	good "etc/fipd.conf's template, uncommented" "$T_DIR/template2.conf"
+else
+	fail "etc/fipd.conf is missing from the source tree"
+fi
+for ex in etc/examples/web-srv-1.conf etc/examples/web-srv-2.conf; do
 	if [ -f "$SRC/$ex" ]; then
 		with_plugin_dir "$SRC/$ex" "$T_DIR/$(basename "$ex")"
 		good "$ex" "$T_DIR/$(basename "$ex")"
