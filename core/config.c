@@ -89,6 +89,25 @@ static void cfg_err(struct loader *, int, const char *, ...)
 static void cfg_warn(struct loader *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
+static char *locked_plugin_dir, *locked_actions;
+
+void
+cfg_lock_plugins(const char *dir, const char *actions)
+{
+	free(locked_plugin_dir);
+	free(locked_actions);
+	locked_plugin_dir = dir != NULL ? xstrdup(dir) : NULL;
+	locked_actions = dir != NULL ? xstrdup(actions) : NULL;
+}
+
+/* Where this load may take plugins from. */
+static const char *
+plugin_dir_of(const struct cfg *c)
+{
+	return locked_plugin_dir != NULL ? locked_plugin_dir :
+	    c->global.plugin_dir;
+}
+
 const char *
 cfg_default_plugin_dir(void)
 {
@@ -693,6 +712,25 @@ set_metrics_listen(struct pctx *pc, void *base, const char *v)
 		strcpy(g->metrics_listen, v);
 }
 
+/* Names of action plugins, separated by spaces. */
+static void
+set_actions(struct pctx *pc, void *base, const char *v)
+{
+	struct cfg_global *g = base;
+	const char *s;
+
+	for (s = v; *s != '\0'; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    *s != '_' && *s != ' ' && *s != '\t')
+			break;
+	if (*s != '\0' || strlen(v) >= sizeof(g->actions))
+		cfg_err(pc->ld, pc->line, "actions: expected plugin names "
+		    "(lower case letters, digits, _) separated by spaces, "
+		    "got '%s'", v);
+	else
+		strcpy(g->actions, v);
+}
+
 /* Changes of [global] take effect at the next restart (daemon.c). */
 static const struct key global_keys[] = {
 	KFN("router_id", 0, set_router_id, KC_STR, struct cfg_global,
@@ -705,6 +743,7 @@ static const struct key global_keys[] = {
 	    script_user),
 	KFN("metrics_listen", 0, set_metrics_listen, KC_STR,
 	    struct cfg_global, metrics_listen),
+	KFN("actions", 0, set_actions, KC_STR, struct cfg_global, actions),
 };
 #define N_GLOBAL_KEYS (sizeof(global_keys) / sizeof(global_keys[0]))
 
@@ -1033,7 +1072,7 @@ load_check(struct loader *ld, const struct sect *sc, const char *name)
 		    "script, ...)", name);
 		return;
 	}
-	c->plug = plug_check_type(ld->cfg->global.plugin_dir, type->value,
+	c->plug = plug_check_type(plugin_dir_of(ld->cfg), type->value,
 	    err, sizeof(err));
 	if (c->plug == NULL) {
 		cfg_err(ld, type->line, "type: %s", err);
@@ -1056,9 +1095,11 @@ load_check(struct loader *ld, const struct sect *sc, const char *name)
 	if (lines[CK_TIMEOUT] == 0)
 		c->timeout_cs = c->interval_cs;
 	err[0] = '\0';
+	/* conf_check() only sees a section whose keys all parsed. */
 	if (pconf_finish(c->pc, err, sizeof(err)) == -1 ||
-	    (ops->conf_check != NULL && ops->conf_check(plug_host(c->plug),
-	    c->pc->conf, err, sizeof(err)) == -1))
+	    (!c->pc->bad && ops->conf_check != NULL &&
+	    ops->conf_check(plug_host(c->plug), c->pc->conf, err,
+	    sizeof(err)) == -1))
 		cfg_err(ld, c->line, "[check %s]: %s", name, err);
 }
 
@@ -1159,8 +1200,10 @@ validate_instance(struct loader *ld, struct cfg_instance *ci,
 		fipd_conf_check_fn *fn = plug_desc(pc->plug)->action->conf_check;
 
 		err[0] = '\0';
+		/* conf_check() only sees keys that all parsed. */
 		if (pconf_finish(pc->pc, err, sizeof(err)) == -1 ||
-		    (fn != NULL && fn(plug_host(pc->plug), pc->pc->conf, err,
+		    (!pc->pc->bad && fn != NULL &&
+		    fn(plug_host(pc->plug), pc->pc->conf, err,
 		    sizeof(err)) == -1))
 			cfg_err(ld, ci->line, "[instance %s]: %s: %s",
 			    ci->name, plug_name(pc->plug), err);
@@ -1277,6 +1320,8 @@ cfg_defaults(struct cfg *c)
 	    "%s/fipd.sock", RUNDIR);
 	snprintf(c->global.script_user, sizeof(c->global.script_user),
 	    "nobody");
+	snprintf(c->global.actions, sizeof(c->global.actions), "%s",
+	    "netlink arping notify");
 	TAILQ_INIT(&c->instances);
 	TAILQ_INIT(&c->checks);
 }
@@ -1314,9 +1359,10 @@ cfg_parse(struct loader *ld)
 	if ((global = nhash_get(&ld->sect_names, "global")) != NULL)
 		load_global(ld, global);
 	plug_set_global(&c->global);
-	if (plug_load_actions(c->global.plugin_dir, err, sizeof(err)) == -1)
+	if (plug_load_named_actions(plugin_dir_of(c), locked_actions != NULL ?
+	    locked_actions : c->global.actions, err, sizeof(err)) == -1)
 		cfg_err(ld, global != NULL ? global->line : 0,
-		    "plugin_dir %s: %s", c->global.plugin_dir, err);
+		    "actions: %s", err);
 
 	/* Checks first: instances refer to them. */
 	for (i = 0; i < ld->n_sects; i++) {
@@ -1341,7 +1387,7 @@ cfg_parse(struct loader *ld)
 	}
 	vrid_clashes(ld, vu, nvu);
 	free(vu);
-	if (ld->nerr == 0 && TAILQ_EMPTY(&c->instances))
+	if (TAILQ_EMPTY(&c->instances))
 		cfg_err(ld, 0, "no [instance NAME] section: nothing to run "
 		    "(the installed fipd.conf is a commented example; see "
 		    "fipd.conf(5))");
@@ -1399,18 +1445,22 @@ slurp(const char *path, size_t *len, FILE *errs)
 		close(fd);
 		return NULL;
 	}
-	cap = S_ISREG(st.st_mode) && st.st_size > 0 ?
-	    (size_t)st.st_size + 1 : 65536;
+	/* One byte more than the size: the read that sees EOF fits. */
+	cap = S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size <= CFG_FILE_MAX ? (size_t)st.st_size + 2 : 65536;
+	buf = xmalloc(cap);
 	for (;;) {
-		if (n + 1 >= cap)
-			cap *= 2;
-		if (cap > CFG_FILE_MAX + 1) {
+		if (n > CFG_FILE_MAX) {
 			if (errs != NULL)
 				fprintf(errs, "%s: larger than %d MiB\n", path,
 				    CFG_FILE_MAX / (1024 * 1024));
 			goto fail;
 		}
-		buf = xrealloc(buf, cap);
+		if (n + 1 >= cap) {
+			cap = cap * 2 > CFG_FILE_MAX + 2 ? CFG_FILE_MAX + 2 :
+			    cap * 2;
+			buf = xrealloc(buf, cap);
+		}
 		if ((r = read(fd, buf + n, cap - n - 1)) == 0)
 			break;
 		if (r == -1) {
@@ -1700,6 +1750,7 @@ static const struct {
 	{ "control_socket", "an absolute path" },
 	{ "script_user", "a user name (default nobody)" },
 	{ "metrics_listen", "HOST:PORT (default: off)" },
+	{ "actions", "action plugin names (default: netlink arping notify)" },
 	{ "type", "a check plugin's type: http, tcp, script, ..." },
 	{ "auth_pass", "1-8 characters (VRRPv2 PASS authentication)" },
 	{ "virtual_ipaddress", "ADDRESS[/PREFIX], one family per instance" },
@@ -1741,7 +1792,8 @@ keys_plugin(FILE *f, const char *section, const struct fipd_conf_schema *s,
 
 	for (i = 0; s != NULL && i < s->n_keys; i++) {
 		k = &s->keys[i];
-		keys_line(f, section, k->name, !can_reconfigure ||
+		keys_line(f, section, k->name, can_reconfigure < 0 ?
+		    "check replaced, verdict kept" : !can_reconfigure ||
 		    (k->flags & FIPD_KF_RESTART) ? "restart" : "in place",
 		    (k->flags & FIPD_KF_REPEAT) != 0,
 		    (k->flags & FIPD_KF_REQUIRED) != 0,
@@ -1762,17 +1814,19 @@ cfg_keys_print(FILE *f)
 		keys_line(f, "global", global_keys[i].name,
 		    strcmp(global_keys[i].name, "control_socket") == 0 ||
 		    strcmp(global_keys[i].name, "metrics_listen") == 0 ||
-		    strcmp(global_keys[i].name, "plugin_dir") == 0 ?
+		    strcmp(global_keys[i].name, "plugin_dir") == 0 ||
+		    strcmp(global_keys[i].name, "actions") == 0 ?
 		    "start-up" : "in place", 0, 0, key_doc(&global_keys[i]));
 	for (i = 0; i < CK_MAX; i++)
-		keys_line(f, "check", check_keys[i].name, "in place", 0,
-		    i == CK_TYPE, key_doc(&check_keys[i]));
+		keys_line(f, "check", check_keys[i].name,
+		    "check replaced, verdict kept", 0, i == CK_TYPE,
+		    key_doc(&check_keys[i]));
 	for (p = plug_next(NULL); p != NULL; p = plug_next(p)) {
 		d = plug_desc(p);
 		if (d->kind != FIPD_PLUGIN_CHECK)
 			continue;
 		snprintf(sect, sizeof(sect), "check type=%s", d->type);
-		keys_plugin(f, sect, d->check->conf, 1);
+		keys_plugin(f, sect, d->check->conf, -1);
 	}
 	for (i = 0; i < IK_MAX; i++)
 		keys_line(f, "instance", instance_keys[i].name,
@@ -1793,6 +1847,12 @@ int
 cfg_instance_key_known(const char *key)
 {
 	return key_find(instance_keys, IK_MAX, key) != -1;
+}
+
+int
+cfg_check_key_known(const char *key)
+{
+	return key_find(check_keys, CK_MAX, key) != -1;
 }
 
 /* ------------------------------------------------------------ reload */
@@ -1854,6 +1914,18 @@ plugconfs_diff(const struct cfg_instance *a, const struct cfg_instance *b,
 	return d;
 }
 
+/* Can every loaded action plugin apply a reload in place? */
+static int
+actions_follow(void)
+{
+	struct plug *p;
+
+	for (p = plug_next_action(NULL); p != NULL; p = plug_next_action(p))
+		if (plug_desc(p)->action->reconfigure == NULL)
+			return 0;
+	return 1;
+}
+
 enum cfg_diff
 cfg_instance_diff(const struct cfg_instance *a, const struct cfg_instance *b,
     const char **what)
@@ -1869,6 +1941,12 @@ cfg_instance_diff(const struct cfg_instance *a, const struct cfg_instance *b,
 		dp = plugconfs_diff(a, b, &w);
 		if (dp != CFG_SAME)
 			d = dp;
+	}
+	/* A VIP change in place needs every action plugin to follow it. */
+	if (d == CFG_DIFF_INPLACE &&
+	    key_cmp(&instance_keys[IK_VIP], a, b) != 0 && !actions_follow()) {
+		w = "virtual_ipaddress (an action plugin without reconfigure)";
+		d = CFG_DIFF_RESTART;
 	}
 	if (what != NULL)
 		*what = w;

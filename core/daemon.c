@@ -34,8 +34,11 @@ struct inst_counter {
 	uint64_t value;
 };
 
+#define INST_MAGIC 0x66697069u	/* "fipi": a live struct inst */
+
 struct inst {
 	TAILQ_ENTRY(inst) entry;
+	uint32_t magic;			/* INST_MAGIC while alive */
 	struct cfg_instance *ci;	/* owned by the running cfg */
 	struct vrrp_router *r;
 	struct vsock *sock;
@@ -210,6 +213,10 @@ count_hook(const struct fipd_instance *vi, const char *counter)
 	    offsetof(struct inst, view));
 	size_t i;
 
+	/* Only a view that attach() gave out, of a live instance. */
+	if (in->magic != INST_MAGIC || &in->view != vi)
+		return;
+
 	for (i = 0; i < in->n_counters; i++)
 		if (strcmp(in->counters[i].name, counter) == 0) {
 			in->counters[i].value++;
@@ -237,6 +244,7 @@ static void
 actions_attach(struct inst *in)
 {
 	const struct fipd_action_ops *ops;
+	struct cfg_plugconf *pc;
 	struct plug *p;
 	size_t n = 0;
 
@@ -252,9 +260,9 @@ actions_attach(struct inst *in)
 			a->attached = 1;
 			continue;
 		}
-		if (ops->attach(plug_host(p), &in->view,
-		    plugconf_for(in->ci, p) != NULL ?
-		    plugconf_for(in->ci, p)->pc->conf : NULL, &a->ictx) == 0)
+		pc = plugconf_for(in->ci, p);
+		if (ops->attach(plug_host(p), &in->view, pc != NULL ?
+		    pc->pc->conf : NULL, &a->ictx) == 0)
 			a->attached = 1;
 		else
 			log_warnx("%s: action %s refused to attach",
@@ -501,18 +509,13 @@ inst_relinked(struct inst *in)
 	}
 	if (in->view.ifindex != net_ifindex(in->sock)) {
 		in->view.ifindex = net_ifindex(in->sock);
-		op_event(in->r, in, FIPD_EV_LINK);
+		if (in->view.ifindex != 0)
+			op_event(in->r, in, FIPD_EV_LINK);
 	}
 	inst_source(in, 0);
 	inst_eval(in);
 }
 
-/*
- * The kernel watcher's events, each to the instances it concerns: a
- * link's to those on or tracking it, an address's to those on its
- * interface.  A VIP that disappears from a MASTER's interface behind our
- * back raises FIPD_EV_RECONCILE (action_netlink puts it back).
- */
 /* An address event for one instance (see kernel_changed). */
 static void
 inst_addr_changed(struct inst *in, const struct kernel_ev *ev)
@@ -683,6 +686,7 @@ inst_new(struct cfg_instance *ci)
 	struct inst *in;
 
 	in = xcalloc(1, sizeof(*in));
+	in->magic = INST_MAGIC;
 	in->ci = ci;
 	in->ll_send.period_s = 60;
 	in->ll_send.burst = 3;
@@ -711,6 +715,7 @@ inst_stop(struct inst *in, const char *why)
 		net_put(in->sock);
 		vrrp_free(in->r);
 	}
+	in->magic = 0;
 	free(in);
 }
 
@@ -775,6 +780,18 @@ actions_reconfigure(struct inst *in, struct cfg_instance *n,
 	size_t i;
 	int rv = 0;
 
+	/*
+	 * The plugins' keys first, attached or not (an instance that has not
+	 * started has no actions yet and must start with the new keys): the
+	 * changed ones are swapped, so the running section holds the new
+	 * and the new section, freed by the caller, the old.  Both lists
+	 * name the same plugins in the same order (cfg_instance_diff()).
+	 */
+	for (po = TAILQ_FIRST(&in->ci->plugconfs), pn = TAILQ_FIRST(
+	    &n->plugconfs); po != NULL && pn != NULL;
+	    po = TAILQ_NEXT(po, entry), pn = TAILQ_NEXT(pn, entry))
+		if (pconf_diff(po->pc, pn->pc) != NULL)
+			SWAP(po->pc, pn->pc);
 	for (i = 0; i < in->n_actions; i++) {
 		ops = plug_desc(in->actions[i].plug)->action;
 		po = plugconf_for(in->ci, in->actions[i].plug);
@@ -783,13 +800,10 @@ actions_reconfigure(struct inst *in, struct cfg_instance *n,
 		rc.state = in->started ? vrrp_state(in->r) : FIPD_STATE_INIT;
 		rc.old_vips = old_vips;
 		rc.n_old_vips = n_old_vips;
-		rc.old_conf = po != NULL ? po->pc->conf : NULL;
-		rc.conf = rc.old_conf;
-		if (po != NULL && pn != NULL &&
-		    pconf_diff(po->pc, pn->pc) != NULL) {
-			rc.conf = pn->pc->conf;
-			SWAP(po->pc, pn->pc);
-		}
+		/* After the swap: n holds the old conf when it changed. */
+		rc.conf = po != NULL ? po->pc->conf : NULL;
+		rc.old_conf = po != NULL && pn != NULL &&
+		    pconf_diff(po->pc, pn->pc) != NULL ? pn->pc->conf : rc.conf;
 		if (!in->actions[i].attached || ops->reconfigure == NULL)
 			continue;
 		if (ops->reconfigure(&in->actions[i].ictx, &in->view, &rc) ==
@@ -843,8 +857,16 @@ inst_update(struct inst *in, struct cfg_instance *n)
 	ci->strict_ttl = n->strict_ttl;
 	ci->src = n->src;
 	ci->src_set = n->src_set;
-	SWAP(ci->vips, n->vips);	/* n->vips: the old list, for the actions */
-	SWAP(ci->n_vips, n->n_vips);
+	/*
+	 * The VIP list is swapped only when it changed (n->vips: the old
+	 * list, for the actions); the view's pointer then changes, which
+	 * reconfigure() tells the plugins.
+	 */
+	if (ci->n_vips != n->n_vips || memcmp(ci->vips, n->vips,
+	    ci->n_vips * sizeof(*ci->vips)) != 0) {
+		SWAP(ci->vips, n->vips);
+		SWAP(ci->n_vips, n->n_vips);
+	}
 	SWAP(ci->peers, n->peers);
 	SWAP(ci->n_peers, n->n_peers);
 	SWAP(ci->track_check, n->track_check);
@@ -917,17 +939,18 @@ daemon_reload(const char *path, FILE *out)
 	    running->global.control_socket) != 0 ||
 	    strcmp(nc->global.metrics_listen,
 	    running->global.metrics_listen) != 0 ||
-	    strcmp(nc->global.plugin_dir, running->global.plugin_dir) != 0)
-		log_warnx("reload: control_socket, metrics_listen and "
-		    "plugin_dir changes take effect at the next restart");
+	    strcmp(nc->global.plugin_dir, running->global.plugin_dir) != 0 ||
+	    strcmp(nc->global.actions, running->global.actions) != 0)
+		log_warnx("reload: control_socket, metrics_listen, plugin_dir "
+		    "and actions changes take effect at the next restart");
 	reloading = 1;
 	check_apply(nc, running);
 
 	/*
 	 * Instances whose changes are all in keys applied in place (every
-	 * core key but the identity keys and the VIPs) are updated: no
-	 * transition, the VIPs stay.  Removed or otherwise changed instances
-	 * stop (changed ones restart below).
+	 * key but the identity keys) are updated: no transition, the VIPs
+	 * that stay stay.  Removed instances and those whose identity
+	 * changed stop (changed ones restart below).
 	 */
 	/*
 	 * Names to objects, so that matching the two configurations is
@@ -993,6 +1016,7 @@ daemon_reload(const char *path, FILE *out)
 		cfg_instance_free(nci);
 		kept++;
 	}
+	kept -= (int)nredo;	/* counted as restarted */
 	TAILQ_FOREACH(ci, &nc->instances, entry) {
 		if (nhash_get(&by_inst, ci->name) != NULL)
 			continue;

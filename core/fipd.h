@@ -85,6 +85,8 @@ struct cfg_global {
 	char control_socket[108];	/* sun_path size; default FIPD_SOCKET */
 	char script_user[FIPD_NAME_MAX]; /* default "nobody" */
 	char metrics_listen[128];	/* "" = off; HOST:PORT */
+	/* Action plugins to load, by name (action_NAME.so), space-separated. */
+	char actions[256];		/* default "netlink arping notify" */
 };
 
 struct pconf;
@@ -216,6 +218,7 @@ void cfg_instance_values(const struct cfg_instance *ci, cfg_value_fn *fn,
 void cfg_keys_print(FILE *f);
 /* Whether [instance] has a core key of this name (plugins may not). */
 int cfg_instance_key_known(const char *key);
+int cfg_check_key_known(const char *key);
 /* Free the plugin's keys of a check (at its stop: its probes are over). */
 void cfg_check_release(struct cfg_check *ck);
 /*
@@ -224,6 +227,13 @@ void cfg_check_release(struct cfg_check *ck);
  */
 void cfg_set_default_plugin_dir(const char *dir);
 const char *cfg_default_plugin_dir(void);
+/*
+ * Plugins load only from the directories and with the action list the
+ * daemon started with: after this call a reload's plugin_dir and actions
+ * are not used to load anything (the reload says they need a restart).
+ * NULL lifts it (tests).
+ */
+void cfg_lock_plugins(const char *dir, const char *actions);
 
 /* -------------------------------------------------------------- nhash.c */
 
@@ -261,6 +271,13 @@ struct plug *plug_load_file(const char *path, char *err, size_t errlen);
  * Returns: 0, or -1 if one was refused (err holds the last reason).
  */
 int plug_load_actions(const char *dir, char *err, size_t errlen);
+/*
+ * Load the action plugins named in list ("netlink arping": the files
+ * action_NAME.so, first found in dirs).  Returns: 0, or -1 (err says
+ * which and why).
+ */
+int plug_load_named_actions(const char *dirs, const char *list, char *err,
+    size_t errlen);
 /*
  * Find the check plugin for `type = NAME`, loading DIR/check_NAME.so on
  * first use.  Returns: the plugin or NULL (err filled).

@@ -10,7 +10,9 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,9 +278,11 @@ main(int argc, char *argv[])
 	 * Fixed thresholds: the file read whole and the tables come from
 	 * the heap, and freed memory up to 64 MiB stays in the process.
 	 */
+#ifdef __GLIBC__
 	mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
 	mallopt(M_TOP_PAD, 1024 * 1024);
+#endif
 	if (geteuid() != 0)
 		log_warnx("not running as root: raw sockets and address "
 		    "changes need CAP_NET_RAW and CAP_NET_ADMIN");
@@ -303,6 +307,8 @@ main(int argc, char *argv[])
 	log_notice("fipd %s starting (router_id %s, libevent %s/%s, libnl "
 	    "%s)", PACKAGE_VERSION, c->global.router_id, ev_version(),
 	    ev_method(), LIBNL_STRING);
+	/* Reloads load plugins only from where and as fipd started. */
+	cfg_lock_plugins(c->global.plugin_dir, c->global.actions);
 	if (daemon_start(c) == -1)
 		fatalx("cannot start");
 	if (ctl_start(c->global.control_socket, conf_path) == -1)

@@ -255,12 +255,15 @@ pconf_set(struct pconf *p, const char *key, const char *value, int line,
 	if (p->lines[i] != 0 && !(k->flags & FIPD_KF_REPEAT)) {
 		snprintf(err, errlen, "duplicate key '%s' (first at line %d)",
 		    key, p->lines[i]);
+		p->bad = 1;
 		return -1;
 	}
 	if (p->lines[i] == 0)
 		p->lines[i] = line > 0 ? line : -1;
-	if (pc_value(k, p->conf, value, err, errlen) == -1)
+	if (pc_value(k, p->conf, value, err, errlen) == -1) {
+		p->bad = 1;
 		return -1;
+	}
 	if (k->type == FIPD_KT_PARSE) {
 		t = &p->text[i];
 		t->v = realloc(t->v, (t->n + 1) * sizeof(*t->v));

@@ -20,6 +20,7 @@ struct pconf {
 	void *conf;			/* the plugin's struct, s->size bytes */
 	int *lines;			/* first line of each key, 0: absent */
 	struct pconf_text *text;	/* KT_PARSE keys: the values given */
+	int bad;			/* a key was refused: no conf_check() */
 };
 
 /* A zero-filled conf with the plugin's defaults. */

@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
@@ -193,6 +195,25 @@ key_field_size(enum fipd_key_type t)
 	return 0;
 }
 
+/* The loaded action plugin whose table declares key, or NULL. */
+static const char *
+action_key_owner(const char *key)
+{
+	const struct fipd_conf_schema *s;
+	struct plug *p;
+	size_t i;
+
+	TAILQ_FOREACH(p, &plugs, entry) {
+		if (p->desc->kind != FIPD_PLUGIN_ACTION ||
+		    (s = p->desc->action->conf) == NULL)
+			continue;
+		for (i = 0; i < s->n_keys; i++)
+			if (strcmp(s->keys[i].name, key) == 0)
+				return p->desc->name;
+	}
+	return NULL;
+}
+
 /* Is a key table sane?  Returns NULL, or why not (in buf). */
 static const char *
 schema_problem(const struct fipd_conf_schema *s, int action, char *buf,
@@ -222,8 +243,21 @@ schema_problem(const struct fipd_conf_schema *s, int action, char *buf,
 		else if (k->offset + key_field_size(k->type) > s->size)
 			snprintf(buf, len, "key %s: lands outside the conf "
 			    "struct", k->name);
-		else if (action && cfg_instance_key_known(k->name))
+		else if ((k->type == FIPD_KT_UINT ||
+		    k->type == FIPD_KT_SECONDS) && (k->min < 0 ||
+		    k->min > k->max || (unsigned long)k->max > UINT_MAX))
+			snprintf(buf, len, "key %s: range %ld-%ld does not fit "
+			    "an unsigned int", k->name, k->min, k->max);
+		else if (k->type == FIPD_KT_INT && (k->min > k->max ||
+		    k->min < INT_MIN || k->max > INT_MAX))
+			snprintf(buf, len, "key %s: range %ld-%ld does not fit "
+			    "an int", k->name, k->min, k->max);
+		else if (action ? cfg_instance_key_known(k->name) :
+		    cfg_check_key_known(k->name))
 			snprintf(buf, len, "key %s: the core owns it", k->name);
+		else if (action && action_key_owner(k->name) != NULL)
+			snprintf(buf, len, "key %s: plugin %s owns it", k->name,
+			    action_key_owner(k->name));
 		else
 			buf[0] = '\0';
 		for (j = 0; buf[0] == '\0' && j < i; j++)
@@ -290,6 +324,66 @@ plug_insert(struct plug *p)
 	TAILQ_INSERT_TAIL(&plugs, p, entry);
 }
 
+/*
+ * May code at path be loaded into the daemon?  The file, its directory
+ * (both after resolving links) and the directory it was named in must be
+ * owned by root (or by the user fipd runs as) and writable by nobody
+ * else: whoever can write them runs code as root (a library's
+ * constructors run at dlopen).  Returns: 0, or -1 with err filled.
+ */
+static int
+plug_file_ok(const char *path, char *err, size_t errlen)
+{
+	char *real, *named, *dir;
+	const char *what[3];
+	struct stat st;
+	int i, rc = -1;
+
+	if ((real = realpath(path, NULL)) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	named = xstrdup(path);
+	dir = xstrdup(real);
+	*strrchr(dir, '/') = '\0';
+	if (strrchr(named, '/') != NULL)
+		*strrchr(named, '/') = '\0';
+	what[0] = real;
+	what[1] = dir[0] != '\0' ? dir : "/";
+	what[2] = named[0] != '\0' ? named : "/";
+	for (i = 0; i < 3; i++) {
+		if (stat(what[i], &st) == -1) {
+			snprintf(err, errlen, "%s: refused: %s: %s", path,
+			    what[i], strerror(errno));
+			goto out;
+		}
+		if (i == 0 && !S_ISREG(st.st_mode)) {
+			snprintf(err, errlen, "%s: refused: not a regular "
+			    "file", path);
+			goto out;
+		}
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			snprintf(err, errlen, "%s: refused: %s is owned by uid "
+			    "%u, not root", path, what[i],
+			    (unsigned int)st.st_uid);
+			goto out;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+			snprintf(err, errlen, "%s: refused: %s is writable by "
+			    "%s (mode %04o)", path, what[i],
+			    (st.st_mode & S_IWOTH) ? "others" : "its group",
+			    (unsigned int)(st.st_mode & 07777));
+			goto out;
+		}
+	}
+	rc = 0;
+ out:
+	free(real);
+	free(named);
+	free(dir);
+	return rc;
+}
+
 struct plug *
 plug_load_file(const char *path, char *err, size_t errlen)
 {
@@ -301,6 +395,8 @@ plug_load_file(const char *path, char *err, size_t errlen)
 	TAILQ_FOREACH(o, &plugs, entry)
 		if (strcmp(o->path, path) == 0)
 			return o;
+	if (plug_file_ok(path, err, errlen) == -1)
+		return NULL;
 	if ((dl = dlopen(path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		snprintf(err, errlen, "cannot load %s: %s (check that the "
 		    "libraries it needs are installed)", path, dlerror());
@@ -378,6 +474,52 @@ plug_load_actions(const char *dirs, char *err, size_t errlen)
 			free(ents[i]);
 		}
 		free(ents);
+	}
+	free(list);
+	return rc;
+}
+
+int
+plug_load_named_actions(const char *dirs, const char *names, char *err,
+    size_t errlen)
+{
+	char *list, *dlist, *name, *dir, *s1 = NULL, *s2 = NULL;
+	char path[PATH_MAX];
+	struct plug *p;
+	int rc = 0, found;
+
+	list = xstrdup(names);
+	for (name = strtok_r(list, " \t", &s1); name != NULL && rc == 0;
+	    name = strtok_r(NULL, " \t", &s1)) {
+		if (!valid_ident(name)) {
+			snprintf(err, errlen, "invalid action plugin name "
+			    "'%s'", name);
+			rc = -1;
+			break;
+		}
+		found = 0;
+		dlist = xstrdup(dirs);
+		for (dir = strtok_r(dlist, ":", &s2); dir != NULL && !found;
+		    dir = strtok_r(NULL, ":", &s2)) {
+			snprintf(path, sizeof(path), "%s/action_%s.so", dir,
+			    name);
+			if (access(path, F_OK) == -1)
+				continue;
+			found = 1;
+			if ((p = plug_load_file(path, err, errlen)) == NULL)
+				rc = -1;
+			else if (p->desc->kind != FIPD_PLUGIN_ACTION) {
+				snprintf(err, errlen, "%s is not an action "
+				    "plugin", path);
+				rc = -1;
+			}
+		}
+		free(dlist);
+		if (!found) {
+			snprintf(err, errlen, "no plugin action_%s.so in %s",
+			    name, dirs);
+			rc = -1;
+		}
 	}
 	free(list);
 	return rc;

@@ -212,10 +212,10 @@ START_TEST(cfg_names_trimmed)
 	refused(INST "\n[ instance\tVI_1 ]\ninterface = eth1\n"
 	    "virtual_router_id = 51\nvirtual_ipaddress = 192.0.2.101\n",
 	    "t.conf:6: duplicate section [instance VI_1] (first at line 1)");
-	refused("[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	refused("[global]\nplugin_dir = " TEST_PLUGIN_DIR "\nactions =\n"
 	    "[check web]\ntype = dummy\nanswer = up\n"
 	    "[check   web ]\ntype = dummy\nanswer = up\n" INST,
-	    "t.conf:6: duplicate section [check web] (first at line 3)");
+	    "t.conf:7: duplicate section [check web] (first at line 4)");
 	/* Spaces around the name alone are harmless. */
 	c = load("[instance   VI_1  ]\ninterface = eth0\n"
 	    "virtual_router_id = 50\nvirtual_ipaddress = 192.0.2.100\n");
@@ -505,7 +505,7 @@ START_TEST(cfg_check_typed_diff)
 	struct cfg *a, *b;
 	const char *what;
 
-#define CHK(keys) "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n" \
+#define CHK(keys) "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\nactions =\n" \
 	"[check web]\n" keys INST
 	load2(CHK("type = dummy\nanswer = up\ninterval = 2\n"),
 	    CHK("interval = 2.00\ntimeout = 2\nanswer = up\ntype = dummy\n"),

@@ -4,6 +4,9 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +63,74 @@ END_TEST
 START_TEST(plug_refuses_unloadable)
 {
 	ck_assert_ptr_null(load("does_not_exist.so"));
-	ck_assert_msg(strstr(err, "cannot load") != NULL, "%s", err);
+	ck_assert_msg(strstr(err, "does_not_exist.so: No such file") != NULL,
+	    "%s", err);
+}
+END_TEST
+
+/*
+ * Code that others may write is never loaded (its constructors would run
+ * as root): a group-writable plugin file is refused with one line.
+ */
+START_TEST(plug_refuses_writable_file)
+{
+	char dir[] = "/tmp/fipd-plug.XXXXXX", path[512], src[512], buf[8192];
+	FILE *in, *out;
+	size_t n;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	snprintf(src, sizeof(src), "%s/check_dummy.so", TEST_PLUGIN_DIR);
+	snprintf(path, sizeof(path), "%s/check_dummy.so", dir);
+	in = fopen(src, "rb");
+	out = fopen(path, "wb");
+	ck_assert_ptr_nonnull(in);
+	ck_assert_ptr_nonnull(out);
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+	ck_assert_int_eq(chmod(path, 0775), 0);
+	err[0] = '\0';
+	ck_assert_ptr_null(plug_load_file(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "refused: ") != NULL &&
+	    strstr(err, "is writable by its group (mode 0775)") != NULL, "%s",
+	    err);
+	/* The directory counts too. */
+	ck_assert_int_eq(chmod(path, 0755), 0);
+	ck_assert_int_eq(chmod(dir, 0757), 0);
+	ck_assert_ptr_null(plug_load_file(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "is writable by others (mode 0757)") !=
+	    NULL, "%s", err);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+/*
+ * Once the daemon runs, plugins load only from where it started: a reload
+ * naming another plugin_dir (then refused or not) loads nothing from it.
+ */
+START_TEST(plug_dir_locked_after_start)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct cfg *c;
+
+	cfg_lock_plugins("/nonexistent", "");
+	f = open_memstream(&buf, &len);
+	c = cfg_load_string("[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	    "actions =\n[check web]\ntype = dummy\nanswer = up\n"
+	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"
+	    "virtual_ipaddress = 192.0.2.100\n", "p.conf", f);
+	fclose(f);
+	cfg_lock_plugins(NULL, NULL);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(buf, "no plugin check_dummy.so in /nonexistent")
+	    != NULL, "%s", buf);
+	free(buf);
+	plug_unload_all();
 }
 END_TEST
 
@@ -95,13 +165,13 @@ START_TEST(plug_check_section_keys)
 	size_t len = 0;
 	FILE *f;
 	static const char good[] =
-	    "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	    "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\nactions =\n"
 	    "[check web]\ntype = dummy\nanswer = up\ninterval = 0.5\n"
 	    "fall = 3\nweight = -60\n"
 	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"
 	    "virtual_ipaddress = 192.0.2.100\ntrack_check = web\n";
 	static const char bad[] =
-	    "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	    "[global]\nplugin_dir = " TEST_PLUGIN_DIR "\nactions =\n"
 	    "[check web]\ntype = dummy\nanswer = maybe\ncolour = red\n"
 	    "weight = -300\n"
 	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"
@@ -119,22 +189,22 @@ START_TEST(plug_check_section_keys)
 	c = cfg_load_string(bad, "p.conf", f);
 	fclose(f);
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(buf, "p.conf:5: answer: expected up or down") !=
+	ck_assert_msg(strstr(buf, "p.conf:6: answer: expected up or down") !=
 	    NULL, "%s", buf);
-	ck_assert_msg(strstr(buf, "p.conf:6: unknown key 'colour' in [check "
+	ck_assert_msg(strstr(buf, "p.conf:7: unknown key 'colour' in [check "
 	    "web] (type dummy)") != NULL, "%s", buf);
-	ck_assert_msg(strstr(buf, "p.conf:7: weight") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "p.conf:8: weight") != NULL, "%s", buf);
 	free(buf);
 
 	/* A required key of the plugin's table. */
 	f = open_memstream(&buf, &len);
-	c = cfg_load_string("[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"
+	c = cfg_load_string("[global]\nplugin_dir = " TEST_PLUGIN_DIR "\nactions =\n"
 	    "[check web]\ntype = dummy\n"
 	    "[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"
 	    "virtual_ipaddress = 192.0.2.100\n", "p.conf", f);
 	fclose(f);
 	ck_assert_ptr_null(c);
-	ck_assert_msg(strstr(buf, "p.conf:3: [check web]: answer is required")
+	ck_assert_msg(strstr(buf, "p.conf:4: [check web]: answer is required")
 	    != NULL, "%s", buf);
 	free(buf);
 	plug_unload_all();
@@ -159,7 +229,7 @@ run_loop_ms(unsigned int ms)
 }
 
 #define VERDICT_CONF(interval)						\
-	"[global]\nplugin_dir = " TEST_PLUGIN_DIR "\n"			\
+	"[global]\nplugin_dir = " TEST_PLUGIN_DIR "\nactions =\n"			\
 	"[check web]\ntype = dummy\nanswer = down\nweight = 0\n"	\
 	"interval = " interval "\n"					\
 	"[instance VI_1]\ninterface = eth0\nvirtual_router_id = 1\n"	\
@@ -223,6 +293,8 @@ suite_plugin(void)
 	tcase_add_test(tc, check_reload_keeps_verdict);
 	tcase_add_test(tc, plug_refuses_missing_symbol);
 	tcase_add_test(tc, plug_refuses_unloadable);
+	tcase_add_test(tc, plug_refuses_writable_file);
+	tcase_add_test(tc, plug_dir_locked_after_start);
 	tcase_add_test(tc, plug_loads_good_and_refuses_duplicate);
 	tcase_add_test(tc, plug_check_section_keys);
 	suite_add_tcase(s, tc);

@@ -12,15 +12,12 @@ B=${FIPD_BUILDDIR:-.}
 [ -f "$B/Makefile" ] || skip "no Makefile in $B"
 D=$T_DIR/dest
 mk() { make -s --no-print-directory -C "$B" "$1" DESTDIR="$D" > "$T_DIR/make.out" 2>&1; }
-conf=$(make -s --no-print-directory -C "$B" -f Makefile -f - print-confdir <<'MK' 2>/dev/null
-print-confdir: ; @echo $(fipdconfdir)
-MK
-)
-[ -n "$conf" ] || die "cannot read fipdconfdir from $B/Makefile"
-C=$D$conf
+mk install-fipd-conf || die "install-fipd-conf failed: $(cat "$T_DIR/make.out")"
+f=$(find "$D" -name fipd.conf -type f | head -n 1)
+[ -n "$f" ] || die "install-fipd-conf installed no fipd.conf under $D"
+C=$(dirname "$f")
 EX=$T_LIB_DIR/../../etc/fipd.conf
 
-mk install-fipd-conf || die "install-fipd-conf failed: $(cat "$T_DIR/make.out")"
 check "first install: fipd.conf is the example" cmp -s "$EX" "$C/fipd.conf"
 echo "; edited by the operator" >> "$C/fipd.conf"
 mk install-fipd-conf || die "second install failed: $(cat "$T_DIR/make.out")"

@@ -225,6 +225,7 @@ if [ -x "$FIPD" ]; then
 	cat >"$TMP/t.conf" <<EOF
 [global]
 plugin_dir = $(dirname "$SO")
+actions = notify
 
 [instance VI_1]
 interface = eth0
@@ -237,8 +238,8 @@ EOF
 	"$FIPD" -t -f "$TMP/t.conf" >"$TMP/t.err" 2>&1
 	rc=$?
 	if [ $rc = 1 ] &&
-	    grep -qxF "$TMP/t.conf:8: notify_master: $BIN/gw.sh: writable by group (mode 0775)" "$TMP/t.err" &&
-	    grep -qxF "$TMP/t.conf:9: notify_timeout: 9999 s is out of range (0.1 to 3600 s)" "$TMP/t.err"; then
+	    grep -qxF "$TMP/t.conf:9: notify_master: $BIN/gw.sh: writable by group (mode 0775)" "$TMP/t.err" &&
+	    grep -qxF "$TMP/t.conf:10: notify_timeout: 9999 s is out of range (0.1 to 3600 s)" "$TMP/t.err"; then
 		ok "fipd -t names the refused script with FILE:LINE and why"
 	else
 		fail "fipd -t: exit $rc, expected FILE:LINE messages"

@@ -350,6 +350,7 @@ fipd_conf() {
 	echo "[global]"
 	echo "router_id = ps"
 	echo "plugin_dir = $PLUGDIRS"
+	echo "actions = netlink arping"
 	k=1
 	while [ $k -le "$1" ]; do
 		printf '\n[instance VI_%d]\ninterface = veA\nstate = MASTER\n' $k

@@ -86,7 +86,10 @@ struct fipd_addr {
 
 /*
  * Read-only view of one VRRP instance, handed to action plugins.  The
- * pointers stay valid until detach() returns.
+ * view itself (the pointer given to attach()) stays valid until detach()
+ * returns; its fields may change at reconfigure() (a reload applied in
+ * place): vips and n_vips then point to the new list, and the old one is
+ * freed after reconfigure() returns, so do not keep vips across it.
  */
 struct fipd_instance {
 	const char *name;		/* section name, e.g. "VI_1" */
@@ -127,7 +130,9 @@ enum fipd_event {
 	FIPD_EV_RECONCILE = 2,
 	/*
 	 * The instance's interface came back with a new index (deleted and
-	 * re-created, renamed in): vi->ifindex holds the new one.
+	 * re-created, renamed in): vi->ifindex holds the new one (never 0:
+	 * while the interface is absent vi->ifindex is 0 and no event
+	 * comes).
 	 */
 	FIPD_EV_LINK = 3,
 };
@@ -225,8 +230,11 @@ struct fipd_host_api {
  * documentation.  The values land in a struct of `size` bytes that the
  * host allocates zero-filled, fills with defaults() and then with the
  * section's keys, and frees after conf_free() (FIPD_KT_STR fields are
- * the host's too; conf_free() frees only what parse() or conf_check()
- * allocated).
+ * the host's too: defaults() may leave them NULL or point them to heap
+ * memory, which the host frees; conf_free() frees only what parse() or
+ * conf_check() allocated).  A reload compares typed keys by value and a
+ * parse() key by the values given, as a set for a repeatable one (a new
+ * order alone is no change).
  */
 enum fipd_key_type {
 	FIPD_KT_STR = 1,	/* char *: the value, a copy owned by the host */
@@ -275,9 +283,12 @@ struct fipd_conf_schema {
 };
 
 /* Table entries: a typed key landing in a field, or a parsed one. */
+/* (The field must have the type's size: a compile error otherwise.) */
 #define FIPD_KEY_NUM(n, t, fl, lo, hi, st, fld, d) {			\
 	.name = (n), .type = (t), .flags = (fl), .min = (lo), .max = (hi), \
-	.offset = offsetof(st, fld), .doc = (d) }
+	.offset = offsetof(st, fld) + 0 * sizeof(char[			\
+	    sizeof(((st *)0)->fld) == ((t) == FIPD_KT_STR ?		\
+	    sizeof(char *) : sizeof(int)) ? 1 : -1]), .doc = (d) }
 #define FIPD_KEY_PARSE(n, fl, fn, d) {					\
 	.name = (n), .type = FIPD_KT_PARSE, .flags = (fl), .parse = (fn), \
 	.doc = (d) }
@@ -324,11 +335,14 @@ struct fipd_action_ops {
 	/*
 	 * A reload changed the instance in place (no transition): its view
 	 * (VIPs, priority, advert interval, GARP keys; the pointer vi is
-	 * the one given to attach) and/or this plugin's conf.  Apply it
+	 * the one given to attach) and/or this plugin's conf.  The conf given
+	 * to attach() (or to the last reconfigure()) stays valid until this
+	 * call returns; from then on rc->conf is the one.  Apply it
 	 * without a state change: e.g. a MASTER adds and announces only the
 	 * VIPs that are new and deletes only the ones that went.  Must not
 	 * block.  Returns 0, or -1 when the change cannot be applied in place
-	 * (the host then restarts the instance).  NULL: view changes need
+	 * (the host then restarts the instance: *ictx must still serve the
+	 * STOP transition and detach()).  NULL: view changes need
 	 * nothing, and a change of this plugin's keys restarts the instance.
 	 * *ictx is what attach() left (NULL when it kept no context), and
 	 * the plugin may replace it.

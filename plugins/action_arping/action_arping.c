@@ -350,7 +350,12 @@ ap_reconfigure(void **ictxp, const struct fipd_instance *vi,
 	for (i = 0; i < vi->n_vips; i++)
 		if (!ap_has(rc->old_vips, rc->n_old_vips, &vi->vips[i]))
 			fresh[n++] = vi->vips[i];
-	if (n > 0) {
+	if (n > 0 && ctx->burst_left > 0 && ctx->fresh == NULL) {
+		/* The burst of every VIP is running: it covers the new ones. */
+		AP_LOG(FIPD_LOG_INFO, "%s: %zu new VIP%s join the running "
+		    "announcement", vi->name, n, n == 1 ? "" : "s");
+		free(fresh);
+	} else if (n > 0) {
 		AP_LOG(FIPD_LOG_INFO, "%s: announcing %zu new VIP%s", vi->name,
 		    n, n == 1 ? "" : "s");
 		ap_api->timer_cancel(ctx->t_burst);
