@@ -4,9 +4,13 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,11 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fakehost.h"
 
 #define FH_MAX_POLL	256
 #define FH_MAX_FIRES	1000
+#define FH_DUMP_TRIES	10		/* address dumps interrupted in a row */
 
 struct fipd_timer {
 	TAILQ_ENTRY(fipd_timer)	 entry;
@@ -41,6 +47,9 @@ struct fipd_io {
 
 int			 fh_log_debug = 1;
 uint64_t		 fh_log_t0;
+unsigned long		 fh_addr_queries;
+uint64_t		 fh_cb_us;
+unsigned long		 fh_cb_calls;
 
 static TAILQ_HEAD(, fipd_timer)	 fh_timers =
     TAILQ_HEAD_INITIALIZER(fh_timers);
@@ -189,7 +198,10 @@ fh_fire_timers(void)
 		if (first == NULL)
 			break;
 		first->armed = 0;
+		now = fh_now();
 		first->cb(first->arg);
+		fh_cb_us += fh_now() - now;
+		fh_cb_calls++;
 	}
 }
 
@@ -237,8 +249,12 @@ fh_poll(uint64_t until)
 			if (io->id == ids[i])
 				break;
 		}
-		if (io != NULL)
+		if (io != NULL) {
+			now = fh_now();
 			io->cb(io->fd, io->arg);
+			fh_cb_us += fh_now() - now;
+			fh_cb_calls++;
+		}
 	}
 }
 
@@ -299,6 +315,129 @@ fh_parse_addr(const char *s, struct fipd_addr *a)
 		a->prefixlen = (uint8_t)plen;
 	}
 	return (0);
+}
+
+int
+fh_readable(void)
+{
+	struct pollfd	 pfd[FH_MAX_POLL];
+	struct fipd_io	*io;
+	int		 i, n = 0, ready = 0;
+
+	TAILQ_FOREACH(io, &fh_ios, entry) {
+		if (n == FH_MAX_POLL)
+			break;
+		if (io->events != POLLIN)
+			continue;
+		pfd[n].fd = io->fd;
+		pfd[n].events = POLLIN;
+		pfd[n++].revents = 0;
+	}
+	if (poll(pfd, (nfds_t)n, 0) == -1)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		if (pfd[i].revents & POLLIN)
+			ready++;
+	}
+	return (ready);
+}
+
+/*
+ * One dump: 1 found (*plen set), 0 not, -1 failed, -2 interrupted (the
+ * addresses changed during the dump: start again).
+ */
+static int
+fh_dump_find(int fd, unsigned int ifindex, const struct fipd_addr *a,
+    uint8_t *plen)
+{
+	static union {
+		struct nlmsghdr	 nh;
+		char		 buf[65536];
+	} rb;
+	struct {
+		struct nlmsghdr	 nh;
+		struct ifaddrmsg ifa;
+	} req;
+	const struct nlmsghdr	*nh;
+	const struct ifaddrmsg	*ifa;
+	const struct rtattr	*rta;
+	const void		*local, *address, *p;
+	size_t			 alen = a->family == AF_INET6 ? 16 : 4;
+	ssize_t			 n;
+	int			 left, rleft, found = 0, intr = 0;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifa));
+	req.nh.nlmsg_type = RTM_GETADDR;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.nh.nlmsg_seq = 1;
+	req.ifa.ifa_family = (uint8_t)a->family;
+	if (send(fd, &req, req.nh.nlmsg_len, 0) == -1)
+		return (-1);
+	for (;;) {
+		if ((n = recv(fd, rb.buf, sizeof(rb.buf), 0)) <= 0)
+			return (-1);
+		left = (int)n;
+		for (nh = &rb.nh; NLMSG_OK(nh, left);
+		    nh = NLMSG_NEXT(nh, left)) {
+			if (nh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = 1;
+			if (nh->nlmsg_type == NLMSG_DONE)
+				return (intr ? -2 : found);
+			if (nh->nlmsg_type == NLMSG_ERROR)
+				return (-1);
+			if (nh->nlmsg_type != RTM_NEWADDR ||
+			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
+				continue;
+			ifa = NLMSG_DATA(nh);
+			if (ifa->ifa_index != ifindex ||
+			    ifa->ifa_family != a->family)
+				continue;
+			/* IPv4 names the local address IFA_LOCAL. */
+			local = address = NULL;
+			rleft = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa)));
+			for (rta = IFA_RTA(ifa); RTA_OK(rta, rleft);
+			    rta = RTA_NEXT(rta, rleft)) {
+				if (RTA_PAYLOAD(rta) != alen)
+					continue;
+				if (rta->rta_type == IFA_LOCAL)
+					local = RTA_DATA(rta);
+				else if (rta->rta_type == IFA_ADDRESS)
+					address = RTA_DATA(rta);
+			}
+			p = local != NULL ? local : address;
+			if (p != NULL && memcmp(p, a->u.raw, alen) == 0) {
+				found = 1;
+				*plen = ifa->ifa_prefixlen;
+			}
+		}
+	}
+}
+
+int
+fh_addr_present(struct fipd_host *h, unsigned int ifindex,
+    const struct fipd_addr *a, uint8_t *prefixlen)
+{
+	struct timeval	 tv = { 2, 0 };
+	uint8_t		 plen = 0;
+	int		 fd, rc = -1, tries;
+
+	(void)h;
+	fh_addr_queries++;
+	if (ifindex == 0)
+		return (0);
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (fd == -1)
+		return (-1);
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (tries = 0; tries < FH_DUMP_TRIES; tries++) {
+		if ((rc = fh_dump_find(fd, ifindex, a, &plen)) != -2)
+			break;
+	}
+	close(fd);
+	if (rc == 1 && prefixlen != NULL)
+		*prefixlen = plen;
+	return (rc < 0 ? -1 : rc);
 }
 
 int

@@ -7,7 +7,8 @@
  * to stderr as "HOST: LEVEL: message" (or "MS LEVEL: message" with
  * fh_log_t0 set), counters to stdout as "COUNT instance counter".  Each
  * driver builds its own fipd_host_api from these, adding what is its own
- * (check_done, global, check_recheck).
+ * (check_done, global, check_recheck); fh_addr_present stands in for the
+ * daemon's kernel watcher.
  */
 #ifndef FIPD_T_FAKEHOST_H
 #define FIPD_T_FAKEHOST_H
@@ -58,6 +59,23 @@ void		 fh_poll(uint64_t until);
 void		 fh_run(uint64_t until);
 /* Stall without running the loop (a busy daemon). */
 void		 fh_block(double secs);
+
+/*
+ * The kernel watcher's addr_present(), the slow way: a synchronous
+ * RTM_GETADDR dump of the namespace on a socket of its own, opened and
+ * closed each time (send/recv: sendto and recvfrom in strace, apart from
+ * the plugins' sendmsg and recvmsg).  Test code may block.
+ */
+int		 fh_addr_present(struct fipd_host *, unsigned int,
+		    const struct fipd_addr *, uint8_t *);
+/* Number of fh_addr_present() calls so far. */
+extern unsigned long	 fh_addr_queries;
+
+/* Watched fds (read watches) with something to read now; no wait. */
+int		 fh_readable(void);
+/* Time spent in timer and fd callbacks, and their number, so far. */
+extern uint64_t		 fh_cb_us;
+extern unsigned long	 fh_cb_calls;
 
 /* "192.0.2.1", "2001:db8::1/64": 0, or -1 when not an address. */
 int		 fh_parse_addr(const char *, struct fipd_addr *);
