@@ -2,19 +2,29 @@
  * plugin_driver: run action plugins outside the daemon, for tests.
  *
  *   plugin_driver [-i ifname] [-n name] [-v vip]... [-r garp_repeat]
- *       [-R garp_refresh_cs] [-a advert_int_cs] -p plugin.so [-p ...]
- *       command...
+ *       [-R garp_refresh_cs] [-a advert_int_cs] [-B bytes] [-F n [-E]]
+ *       -p plugin.so [-p ...] command...
  *   plugin_driver capture ifname seconds
  *
  * Commands: master, backup, fault, stop (transition to STOP, then
- * detach), reconcile, lowerprio (FIPD_EV_RX_LOWER_PRIO), sleep SECONDS
- * (run the event loop), block SECONDS (stall without running the loop, so
- * that netlink events pile up).  When the script ends the plugins are
- * stopped and detached if they are not yet.
+ * detach), reconcile (FIPD_EV_RECONCILE), lowerprio
+ * (FIPD_EV_RX_LOWER_PRIO), link (the interface's index read again; when
+ * it changed, FIPD_EV_LINK), sleep SECONDS (run the event loop), watch
+ * SECONDS (run the loop as the daemon's kernel watcher would: see
+ * drv_watch), block SECONDS (stall without running the loop), sh COMMAND
+ * (run a shell command, waiting for it), readable (print "READABLE n",
+ * the watched fds with something to read).  When the script ends the
+ * plugins are stopped and detached if they are not yet.
  *
  * The host API is a small fake: logs go to stderr as "plugin: LEVEL: msg",
  * counters to stdout as "COUNT instance counter", and timers and fd
- * watches run on a poll() loop.
+ * watches run on a poll() loop; addr_present() dumps the addresses.
+ *
+ * Faults, on netlink sockets only: -B shrinks the receive buffer of each
+ * fd a plugin watches to that many bytes (acknowledgements overrun it);
+ * -F makes every n-th sendmsg() fail with EAGAIN, or ENOBUFS with -E,
+ * as if the kernel had not taken the message.  The driver's sendmsg()
+ * stands in front of libc's for the plugins (it is linked -rdynamic).
  *
  * capture prints every ARP frame and ICMPv6 Neighbor Advertisement seen
  * on ifname for the given time, one line each, after a line "READY".
@@ -33,6 +43,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/netlink.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -46,6 +57,7 @@
 
 #define DRV_MAX_PLUGINS	8
 #define DRV_MAX_VIPS	64
+#define DRV_WATCH_US	20000		/* drv_watch's look at the kernel */
 
 struct drv_plugin {
 	void			*dl;
@@ -61,6 +73,22 @@ static void	 drv_check_done(struct fipd_probe *, enum fipd_check_result,
 static const char *drv_global(struct fipd_host *, const char *);
 static int	 drv_capture(const char *, const char *);
 static void	 drv_print_frame(const uint8_t *, size_t);
+static struct fipd_io *drv_io_new(struct fipd_host *, int, fipd_io_cb *,
+		    void *);
+static int	 drv_is_netlink(int);
+static void	 drv_event(struct drv_plugin *, size_t, enum fipd_event);
+static int	 drv_link(struct fipd_instance *);
+static void	 drv_seen(const struct fipd_instance *);
+static void	 drv_watch(struct drv_plugin *, size_t, struct fipd_instance *,
+		    enum fipd_state *, double);
+
+typedef ssize_t	 drv_sendmsg_fn(int, const struct msghdr *, int);
+
+static int		 drv_rcvbuf;		/* -B */
+static unsigned long	 drv_fail_every;	/* -F */
+static int		 drv_fail_errno = EAGAIN; /* -E: ENOBUFS */
+static unsigned long	 drv_nl_sends, drv_nl_failed;
+static int		 drv_was[DRV_MAX_VIPS];	/* VIPs drv_watch last saw */
 
 static const struct fipd_host_api drv_api = {
 	.abi_version = FIPD_PLUGIN_ABI_VERSION,
@@ -69,13 +97,14 @@ static const struct fipd_host_api drv_api = {
 	.timer_arm = fh_timer_arm,
 	.timer_cancel = fh_timer_cancel,
 	.timer_free = fh_timer_free,
-	.io_new = fh_io_new,
+	.io_new = drv_io_new,
 	.io_new_write = fh_io_new_write,
 	.io_free = fh_io_free,
 	.now_us = fh_now_us,
 	.count = fh_count,
 	.check_done = drv_check_done,
 	.global = drv_global,
+	.addr_present = fh_addr_present,
 };
 
 static void
@@ -84,7 +113,8 @@ usage(void)
 	fprintf(stderr, "usage: plugin_driver [-i ifname] [-n name] "
 	    "[-v vip]... [-r garp_repeat]\n"
 	    "           [-R garp_refresh_cs] [-a advert_int_cs] "
-	    "-p plugin.so... command...\n"
+	    "[-B bytes] [-F n [-E]]\n"
+	    "           -p plugin.so... command...\n"
 	    "       plugin_driver capture ifname seconds\n");
 	exit(2);
 }
@@ -104,6 +134,132 @@ drv_global(struct fipd_host *h, const char *key)
 	(void)h;
 	(void)key;
 	return (NULL);
+}
+
+static int
+drv_is_netlink(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t	 sl = sizeof(ss);
+
+	return (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    ss.ss_family == AF_NETLINK);
+}
+
+static struct fipd_io *
+drv_io_new(struct fipd_host *h, int fd, fipd_io_cb *cb, void *arg)
+{
+	if (drv_rcvbuf > 0 && drv_is_netlink(fd) && setsockopt(fd,
+	    SOL_SOCKET, SO_RCVBUF, &drv_rcvbuf, sizeof(drv_rcvbuf)) == -1)
+		perror("plugin_driver: SO_RCVBUF");
+	return (fh_io_new(h, fd, cb, arg));
+}
+
+/*
+ * The plugins' sendmsg(): -F fails every n-th one on a netlink socket
+ * before it reaches the kernel.
+ */
+ssize_t
+sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	static drv_sendmsg_fn *real;
+	void		*sym;
+
+	if (real == NULL) {
+		if ((sym = dlsym(RTLD_NEXT, "sendmsg")) == NULL) {
+			errno = ENOSYS;
+			return (-1);
+		}
+		memcpy(&real, &sym, sizeof(real));
+	}
+	if (drv_fail_every != 0 && drv_is_netlink(fd) &&
+	    ++drv_nl_sends % drv_fail_every == 0) {
+		drv_nl_failed++;
+		errno = drv_fail_errno;
+		return (-1);
+	}
+	return (real(fd, m, flags));
+}
+
+static void
+drv_event(struct drv_plugin *plugins, size_t np, enum fipd_event ev)
+{
+	struct drv_plugin *pl;
+	size_t		 i;
+
+	for (i = 0; i < np; i++) {
+		pl = &plugins[i];
+		if (pl->attached && pl->info->action->event != NULL)
+			pl->info->action->event(pl->ictx, ev);
+	}
+}
+
+/* Read the interface's index again: 1 when it changed. */
+static int
+drv_link(struct fipd_instance *vi)
+{
+	unsigned int	 idx = if_nametoindex(vi->ifname);
+
+	if (idx == vi->ifindex)
+		return (0);
+	vi->ifindex = idx;
+	printf("EVENT link %u\n", idx);
+	fflush(stdout);
+	return (1);
+}
+
+/*
+ * What the kernel watcher has seen of the VIPs: after the driver's own
+ * steps, not after sh or block (the outside world acting: the next watch
+ * finds what it did).
+ */
+static void
+drv_seen(const struct fipd_instance *vi)
+{
+	size_t		 i;
+
+	for (i = 0; i < vi->n_vips; i++)
+		drv_was[i] = fh_addr_present(NULL, vi->ifindex, &vi->vips[i],
+		    NULL) == 1;
+}
+
+/*
+ * Run the loop for secs while standing in for the daemon's kernel
+ * watcher, by looking every DRV_WATCH_US: the interface's index changed
+ * -> FIPD_EV_LINK; while MASTER, a VIP that was on the interface is gone
+ * -> FIPD_EV_RECONCILE.
+ */
+static void
+drv_watch(struct drv_plugin *plugins, size_t np, struct fipd_instance *vi,
+    enum fipd_state *state, double secs)
+{
+	uint64_t	 until, next;
+	size_t		 i;
+	int		 now, gone;
+
+	until = fh_now() + (uint64_t)(secs * 1e6);
+	do {
+		/* The addresses of a link that went are not deletions. */
+		if (drv_link(vi)) {
+			drv_event(plugins, np, FIPD_EV_LINK);
+			drv_seen(vi);
+		}
+		gone = 0;
+		for (i = 0; i < vi->n_vips; i++) {
+			now = fh_addr_present(NULL, vi->ifindex,
+			    &vi->vips[i], NULL) == 1;
+			if (drv_was[i] && !now)
+				gone = 1;
+			drv_was[i] = now;
+		}
+		if (gone && *state == FIPD_STATE_MASTER) {
+			printf("EVENT reconcile\n");
+			fflush(stdout);
+			drv_event(plugins, np, FIPD_EV_RECONCILE);
+		}
+		next = fh_now() + DRV_WATCH_US;
+		fh_run(next < until ? next : until);
+	} while (fh_now() < until);
 }
 
 static void
@@ -244,11 +400,20 @@ main(int argc, char *argv[])
 	vi.vips = vips;
 	vi.garp_repeat = 3;
 
-	while ((ch = getopt(argc, argv, "+a:i:n:p:r:R:v:")) != -1) {
+	while ((ch = getopt(argc, argv, "+a:B:EF:i:n:p:r:R:v:")) != -1) {
 		switch (ch) {
 		case 'a':
 			vi.advert_int_cs = (unsigned int)strtoul(optarg, NULL,
 			    10);
+			break;
+		case 'B':
+			drv_rcvbuf = atoi(optarg);
+			break;
+		case 'E':
+			drv_fail_errno = ENOBUFS;
+			break;
+		case 'F':
+			drv_fail_every = strtoul(optarg, NULL, 10);
 			break;
 		case 'i':
 			vi.ifname = optarg;
@@ -320,6 +485,7 @@ main(int argc, char *argv[])
 	}
 	printf("ATTACHED\n");
 	fflush(stdout);
+	drv_seen(&vi);
 
 	for (; argc > 0; argc--, argv++) {
 		cmd = argv[0];
@@ -328,6 +494,7 @@ main(int argc, char *argv[])
 				usage();
 			secs = strtod(argv[1], NULL);
 			fh_run(fh_now() + (uint64_t)(secs * 1e6));
+			drv_seen(&vi);
 			argc--;
 			argv++;
 			continue;
@@ -342,16 +509,40 @@ main(int argc, char *argv[])
 			argv++;
 			continue;
 		}
+		if (strcmp(cmd, "watch") == 0) {
+			if (argc < 2)
+				usage();
+			drv_watch(plugins, np, &vi, &state,
+			    strtod(argv[1], NULL));
+			argc--;
+			argv++;
+			continue;
+		}
+		if (strcmp(cmd, "sh") == 0) {
+			if (argc < 2)
+				usage();
+			printf("SH %d\n", system(argv[1]));
+			fflush(stdout);
+			argc--;
+			argv++;
+			continue;
+		}
+		if (strcmp(cmd, "readable") == 0) {
+			printf("READABLE %d\n", fh_readable());
+			fflush(stdout);
+			continue;
+		}
 		if (strcmp(cmd, "reconcile") == 0 ||
 		    strcmp(cmd, "lowerprio") == 0) {
-			for (i = 0; i < np; i++) {
-				pl = &plugins[i];
-				if (pl->attached && pl->info->action->event !=
-				    NULL)
-					pl->info->action->event(pl->ictx,
-					    cmd[0] == 'r' ? FIPD_EV_RECONCILE :
-					    FIPD_EV_RX_LOWER_PRIO);
-			}
+			drv_event(plugins, np, cmd[0] == 'r' ?
+			    FIPD_EV_RECONCILE : FIPD_EV_RX_LOWER_PRIO);
+			drv_seen(&vi);
+			continue;
+		}
+		if (strcmp(cmd, "link") == 0) {
+			if (drv_link(&vi))
+				drv_event(plugins, np, FIPD_EV_LINK);
+			drv_seen(&vi);
 			continue;
 		}
 		if (strcmp(cmd, "master") == 0)
@@ -384,6 +575,7 @@ main(int argc, char *argv[])
 		state = to;
 		printf("STATE %s\n", cmd);
 		fflush(stdout);
+		drv_seen(&vi);
 		if (to == FIPD_STATE_STOP) {
 			for (i = 0; i < np; i++) {
 				plugins[i].info->action->detach(
@@ -417,6 +609,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "plugin_driver: timers or fd watches leaked "
 		    "after detach\n");
 		rc = 1;
+	}
+	if (drv_fail_every != 0) {
+		printf("FAILED_SENDS %lu of %lu\n", drv_nl_failed,
+		    drv_nl_sends);
+		fflush(stdout);
 	}
 	return (rc);
 }

@@ -9,13 +9,24 @@
  *                                   (garp_repeat 1, no refresh)
  *   master|backup NAME|all          transition
  *   detach NAME|all                 transition to STOP, then detach
+ *   reconcile NAME|all              FIPD_EV_RECONCILE
  *   sleep SECONDS                   run the event loop
+ *   watch SECONDS                   run the loop as the daemon's kernel
+ *                                   watcher would (see pm_watch)
  *   fds                             print "FDS n", the open descriptors
+ *   readable                        print "READABLE n", the watched fds
+ *                                   with something to read now
+ *   cbtime                          print "CBTIME us calls", the time
+ *                                   spent in timer and fd callbacks
+ *                                   since the last cbtime
  *
- * Every instance left is stopped and detached at the end.  The fake host
- * logs to stderr as "plugin: LEVEL: msg", prints counters to stdout as
- * "COUNT instance counter", and runs timers and fd watches on poll().
- * Exit status 1 when a timer or fd watch outlives the last detach.
+ * master, backup, detach and reconcile print "TIME cmd who us", the time
+ * the plugins took in the calls.  Every instance left is stopped and
+ * detached at the end.  The fake host logs to stderr as "plugin: LEVEL:
+ * msg", prints counters to stdout as "COUNT instance counter", runs
+ * timers and fd watches on poll() and answers addr_present() with an
+ * address dump.  Exit status 1 when a timer or fd watch outlives the
+ * last detach.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -39,6 +50,7 @@
 
 #define PM_MAX_PLUGINS	8
 #define PM_MAX_VIPS	16
+#define PM_WATCH_US	20000		/* pm_watch's look at the kernel */
 
 struct pm_plugin {
 	void			*dl;
@@ -55,6 +67,7 @@ struct pm_inst {
 	enum fipd_state		 state;
 	void			*ictx[PM_MAX_PLUGINS];
 	int			 attached[PM_MAX_PLUGINS];
+	int			 was[PM_MAX_VIPS];	/* seen by pm_watch */
 };
 
 static TAILQ_HEAD(, pm_inst)	 pm_insts = TAILQ_HEAD_INITIALIZER(pm_insts);
@@ -67,6 +80,9 @@ static const char *pm_global(struct fipd_host *, const char *);
 static int	 pm_attach(const char *, const char *, const char *);
 static void	 pm_transition(struct pm_inst *, enum fipd_state);
 static void	 pm_detach(struct pm_inst *);
+static void	 pm_event(struct pm_inst *, enum fipd_event);
+static void	 pm_seen(struct pm_inst *);
+static void	 pm_watch(double);
 
 static const struct fipd_host_api pm_api = {
 	.abi_version = FIPD_PLUGIN_ABI_VERSION,
@@ -81,6 +97,7 @@ static const struct fipd_host_api pm_api = {
 	.now_us = fh_now_us,
 	.count = fh_count,
 	.global = pm_global,
+	.addr_present = fh_addr_present,
 };
 
 static void
@@ -183,6 +200,76 @@ pm_detach(struct pm_inst *in)
 	free(in);
 }
 
+static void
+pm_event(struct pm_inst *in, enum fipd_event ev)
+{
+	size_t		 i;
+
+	for (i = 0; i < pm_np; i++) {
+		if (in->attached[i] &&
+		    pm_plugins[i].info->action->event != NULL)
+			pm_plugins[i].info->action->event(in->ictx[i], ev);
+	}
+}
+
+static void
+pm_seen(struct pm_inst *in)
+{
+	size_t		 i;
+
+	for (i = 0; i < in->vi.n_vips; i++)
+		in->was[i] = fh_addr_present(NULL, in->vi.ifindex,
+		    &in->vips[i], NULL) == 1;
+}
+
+/*
+ * Run the loop for secs while standing in for the daemon's kernel
+ * watcher, by looking every PM_WATCH_US from the start of the watch: an
+ * instance's interface changed its index -> FIPD_EV_LINK; a MASTER's
+ * VIP that was on its interface is gone -> FIPD_EV_RECONCILE.
+ */
+static void
+pm_watch(double secs)
+{
+	struct pm_inst	*in;
+	uint64_t	 until, next;
+	unsigned int	 idx;
+	size_t		 i;
+	int		 now, gone;
+
+	until = fh_now() + (uint64_t)(secs * 1e6);
+	TAILQ_FOREACH(in, &pm_insts, entry)
+		pm_seen(in);
+	while (fh_now() < until) {
+		next = fh_now() + PM_WATCH_US;
+		fh_run(next < until ? next : until);
+		TAILQ_FOREACH(in, &pm_insts, entry) {
+			/* The addresses of a link that went are no deletions. */
+			if ((idx = if_nametoindex(in->ifname)) !=
+			    in->vi.ifindex) {
+				in->vi.ifindex = idx;
+				printf("EVENT %s link %u\n", in->name, idx);
+				pm_event(in, FIPD_EV_LINK);
+				pm_seen(in);
+				continue;
+			}
+			gone = 0;
+			for (i = 0; i < in->vi.n_vips; i++) {
+				now = fh_addr_present(NULL, in->vi.ifindex,
+				    &in->vips[i], NULL) == 1;
+				if (in->was[i] && !now)
+					gone = 1;
+				in->was[i] = now;
+			}
+			if (gone && in->state == FIPD_STATE_MASTER) {
+				printf("EVENT %s reconcile\n", in->name);
+				pm_event(in, FIPD_EV_RECONCILE);
+			}
+		}
+		fflush(stdout);
+	}
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -191,7 +278,8 @@ main(int argc, char *argv[])
 	enum fipd_state	 to;
 	const char	*cmd, *who;
 	size_t		 i;
-	int		 ch, rc = 0, found;
+	uint64_t	 t0;
+	int		 ch, rc = 0, found, reconcile;
 
 	while ((ch = getopt(argc, argv, "+p:")) != -1) {
 		switch (ch) {
@@ -240,6 +328,21 @@ main(int argc, char *argv[])
 			argc--, argv++;
 			continue;
 		}
+		if (strcmp(cmd, "readable") == 0) {
+			printf("READABLE %d\n", fh_readable());
+			fflush(stdout);
+			argc--, argv++;
+			continue;
+		}
+		if (strcmp(cmd, "cbtime") == 0) {
+			printf("CBTIME %llu %lu\n",
+			    (unsigned long long)fh_cb_us, fh_cb_calls);
+			fflush(stdout);
+			fh_cb_us = 0;
+			fh_cb_calls = 0;
+			argc--, argv++;
+			continue;
+		}
 		if (strcmp(cmd, "attach") == 0) {
 			if (argc < 4)
 				usage();
@@ -255,28 +358,40 @@ main(int argc, char *argv[])
 			fh_run(fh_now() + (uint64_t)(strtod(who, NULL) * 1e6));
 			continue;
 		}
+		if (strcmp(cmd, "watch") == 0) {
+			pm_watch(strtod(who, NULL));
+			continue;
+		}
+		to = FIPD_STATE_INIT;
+		reconcile = strcmp(cmd, "reconcile") == 0;
 		if (strcmp(cmd, "master") == 0)
 			to = FIPD_STATE_MASTER;
 		else if (strcmp(cmd, "backup") == 0)
 			to = FIPD_STATE_BACKUP;
 		else if (strcmp(cmd, "detach") == 0)
 			to = FIPD_STATE_STOP;
-		else {
+		else if (!reconcile) {
 			fprintf(stderr, "unknown command %s\n", cmd);
 			return (2);
 		}
 		found = 0;
+		t0 = fh_now();
 		for (in = TAILQ_FIRST(&pm_insts); in != NULL; in = tmp) {
 			tmp = TAILQ_NEXT(in, entry);
 			if (strcmp(who, "all") != 0 &&
 			    strcmp(who, in->name) != 0)
 				continue;
 			found = 1;
-			if (to == FIPD_STATE_STOP)
+			if (reconcile)
+				pm_event(in, FIPD_EV_RECONCILE);
+			else if (to == FIPD_STATE_STOP)
 				pm_detach(in);
 			else
 				pm_transition(in, to);
 		}
+		printf("TIME %s %s %llu\n", cmd, who,
+		    (unsigned long long)(fh_now() - t0));
+		fflush(stdout);
 		if (!found) {
 			fprintf(stderr, "%s: no instance %s\n", cmd, who);
 			return (2);
