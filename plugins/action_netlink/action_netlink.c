@@ -2,95 +2,128 @@
  * action_netlink: keep an instance's virtual addresses on its interface
  * while it is MASTER and off it otherwise.
  *
- * Requests go through libnl-route-3 on a blocking socket: the kernel
- * handles RTM_NEWADDR/RTM_DELADDR inside sendmsg() and queues the ACK
- * before it returns, so waiting for the ACK costs one round trip and never
- * blocks on anything else.  Address and link events arrive on a second,
- * non-blocking socket watched by the host; they are parsed by hand with
- * the NLMSG and RTA bounds-checking macros.
+ * The plugin keeps no view of the kernel of its own.  The host's kernel
+ * watcher answers addr_present() (the stale-VIP clean-up at attach, the
+ * drift check), raises FIPD_EV_RECONCILE when one of a MASTER's VIPs
+ * disappears and FIPD_EV_LINK when the interface comes back with a new
+ * index; vi->ifindex (0 while the interface is absent) is the one used.
  *
- * Both sockets belong to the module, not to an instance: they are opened
- * by the first attach and closed by the last detach, and the event
- * callback hands each message to every attached instance it concerns.
- * An instance sees only the events queued after its attach, as it did
- * with a socket of its own: attach first delivers what is pending to the
- * instances already there.  The stale-VIP clean-up of every attach done
- * in one pass of the host's loop (all instances at start-up or reload)
- * reads one address dump, dropped when the loop runs again.
+ * Requests (RTM_NEWADDR, RTM_DELADDR with NLM_F_ACK, built with
+ * libnl-route-3) go out on one non-blocking NETLINK_ROUTE socket shared
+ * by every instance: opened by the first attach, closed by the last
+ * detach.  rtnetlink handles a request inside sendmsg() and queues the
+ * acknowledgement before sendmsg() returns, so nothing ever waits: the
+ * host watches the socket, and each acknowledgement is matched by its
+ * sequence number to the record of its request (instance, VIP, add or
+ * delete).  A failed request is retried once, 100 ms later.  A request
+ * the kernel did not take (EAGAIN, ENOBUFS on send) waits in a queue,
+ * in order, and goes out from a short timer.  When acknowledgements are
+ * lost to an overrun of the socket, addr_present() tells what became of
+ * their requests.  A detached instance's requests stay in flight without
+ * it: their records are orphaned, never matched back to it.
  */
 #include <sys/types.h>
-#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
-#include <net/if.h>
 #include <arpa/inet.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netlink/netlink.h>
 #include <netlink/addr.h>
-#include <netlink/errno.h>
-#include <netlink/handlers.h>
 #include <netlink/msg.h>
-#include <netlink/socket.h>
 #include <netlink/route/addr.h>
-#include <netlink/route/rtnl.h>
 
 #include "fipd/plugin.h"
 
 #define AN_RETRY_US	100000		/* one retry of a failed request */
+#define AN_QUEUE_US	10000		/* next try of a request not taken */
+#define AN_FINI_US	100000		/* for the last tries at unloading */
 #define AN_READD_WINDOW	1000000		/* re-add rate limit window */
 #define AN_READD_MAX	10		/* re-adds per window, per instance */
-#define AN_RCVBUF	(256 * 1024)
+/*
+ * Receive buffer for the acknowledgements: a takeover of every instance
+ * at once sends all its requests in one pass of the loop, and each
+ * acknowledgement is charged about 830 bytes.  The kernel doubles this:
+ * 8 MiB, room for some 10,000.
+ */
+#define AN_RCVBUF	(4 * 1024 * 1024)
 #define AN_DRAIN_MAX	4096		/* datagrams per readiness event */
-#define AN_DUMP_TRIES	10		/* address dumps interrupted in a row */
 #define AN_VIPSTRLEN	(INET6_ADDRSTRLEN + 4)
 
-enum an_result {
-	AN_ERR = -1,	/* failed; logged */
-	AN_DONE = 0,	/* the kernel changed the address */
-	AN_NOOP = 1,	/* already as wanted */
+#ifndef NETLINK_CAP_ACK
+#define NETLINK_CAP_ACK	10
+#endif
+
+enum an_op {
+	AN_ADD,
+	AN_DEL,
+};
+
+/* Why a request was made: what its outcome logs and what follows it. */
+enum an_why {
+	AN_W_APPLY,		/* a transition or a reload's new VIP */
+	AN_W_RETRY,		/* the one retry of a failed request */
+	AN_W_READD,		/* a wanted VIP found missing */
+	AN_W_STALE,		/* a VIP left by a crash, at attach */
+	AN_W_RELOAD,		/* a VIP a reload took away */
 };
 
 struct an_vip {
 	const struct fipd_addr	*addr;
 	char			 str[AN_VIPSTRLEN];
 	int			 want;		/* should be on the interface */
-	unsigned int		 own_dels;	/* our deletions not yet seen */
 	int			 retry;		/* one retry is pending */
+	uint32_t		 seq;		/* latest request in flight, or 0 */
 };
 
+struct an_ctx;
+
+/*
+ * One request, from its building to its acknowledgement.  It names its
+ * VIP by value: a reload replaces the VIP array.
+ */
+struct an_req {
+	TAILQ_ENTRY(an_req)	 entry;		/* an_queue or an_sent */
+	TAILQ_ENTRY(an_req)	 centry;	/* ctx->reqs, while ctx is set */
+	struct an_ctx		*ctx;		/* NULL once it detached */
+	struct nl_msg		*msg;		/* until sent */
+	uint32_t		 seq;
+	enum an_op		 op;
+	enum an_why		 why;
+	const char		*what;		/* AN_W_READD: why missing */
+	unsigned int		 ifindex;
+	struct fipd_addr	 addr;		/* as requested */
+	uint8_t			 vplen;		/* the VIP's own prefix length */
+	char			 str[AN_VIPSTRLEN]; /* the VIP, for logs */
+};
+
+TAILQ_HEAD(an_reqs, an_req);
+
 struct an_ctx {
-	TAILQ_ENTRY(an_ctx)	 entry;		/* in an_ctxs once attached */
 	const struct fipd_instance *vi;
 	unsigned int		 ifindex;	/* 0 while the link is absent */
 	enum fipd_state		 state;
-	int			 linked;	/* in an_ctxs, holds a reference */
+	int			 linked;	/* holds a reference */
 	struct fipd_timer	*t_retry;
 	struct fipd_timer	*t_resync;
 	struct an_vip		*vips;
 	size_t			 n_vips;
+	struct an_reqs		 reqs;		/* its requests in flight */
 	uint64_t		 readd_since;
 	unsigned int		 readds;
 };
 
-/* One address of the dump read for the stale-VIP clean-up. */
-struct an_snapaddr {
-	unsigned int		 ifindex;
-	int			 family;	/* AF_UNSPEC: deleted since */
-	int			 prefixlen;
-	uint8_t			 addr[16];
-};
-
 static int	 an_init(struct fipd_host *, const struct fipd_host_api *);
+static void	 an_fini(void);
 static int	 an_attach(struct fipd_host *, const struct fipd_instance *,
 		    void *, void **);
 static void	 an_detach(void *);
@@ -102,48 +135,43 @@ static int	 an_reconfigure(void **, const struct fipd_instance *,
 static void	 an_free(struct an_ctx *);
 static int	 an_shared_open(const char *);
 static void	 an_shared_close(void);
-static int	 an_resolve(struct an_ctx *);
-static struct rtnl_addr *an_rtnl_addr(struct an_ctx *, const struct fipd_addr *,
-		    unsigned int);
-static enum an_result an_vip_add(struct an_ctx *, struct an_vip *);
-static enum an_result an_vip_del(struct an_ctx *, struct an_vip *);
+static void	 an_idle_close(void);
+static struct an_vip *an_vip_lookup(struct an_ctx *, const struct an_req *);
+static void	 an_request(struct an_ctx *, struct an_vip *, enum an_op,
+		    enum an_why, const char *, uint8_t);
+static int	 an_send(struct an_req *);
+static void	 an_submit(struct an_req *);
+static void	 an_queue_cb(void *);
+static void	 an_ack_cb(int, void *);
+static void	 an_acked(uint32_t, int);
+static void	 an_lost(void);
+static void	 an_done(struct an_req *, int);
+static void	 an_req_free(struct an_req *);
 static void	 an_vip_apply(struct an_ctx *, struct an_vip *, int);
+static void	 an_vip_failed(struct an_ctx *, struct an_vip *, int);
 static void	 an_retry_cb(void *);
 static void	 an_resync_cb(void *);
-static void	 an_resync(struct an_ctx *, const char *);
+static void	 an_resync(struct an_ctx *, const char *, int);
 static int	 an_readd_allowed(struct an_ctx *);
-static int	 an_snap_take(const char *);
-static int	 an_snap_msg(struct nl_msg *, void *);
-static void	 an_snap_drop(void *);
 static void	 an_remove_stale(struct an_ctx *);
-static void	 an_events_cb(int, void *);
-static void	 an_events_parse(const struct nlmsghdr *, size_t);
-static const void *an_ifa_local(const struct nlmsghdr *,
-		    const struct ifaddrmsg **);
-static void	 an_addr_msg(const struct nlmsghdr *);
-static void	 an_addr_ctx(struct an_ctx *, int, int, const void *);
-static void	 an_link_msg(const struct nlmsghdr *);
-static void	 an_link_ctx(struct an_ctx *, int, unsigned int, unsigned int,
-		    const char *);
-static struct an_vip *an_vip_find(struct an_ctx *, int, const void *);
+static void	 an_link(struct an_ctx *);
 
 static struct fipd_host			*an_host;
 static const struct fipd_host_api	*an_api;
 
 /*
- * Shared by every attached instance: an_refs counts them, the sockets
- * exist while it is not 0.
+ * Shared by every attached instance: an_refs counts them.  The socket
+ * exists while it is not 0, and after that while requests wait in
+ * an_queue (they are sent before it closes).
  */
 static unsigned int		 an_refs;
-static TAILQ_HEAD(, an_ctx)	 an_ctxs = TAILQ_HEAD_INITIALIZER(an_ctxs);
-static struct nl_sock		*an_req;	/* requests, blocking */
-static int			 an_evfd = -1;	/* events, non-blocking */
+static int			 an_fd = -1;
 static struct fipd_io		*an_io;
-static struct fipd_timer	*an_t_snap;	/* drops the dump */
-static int			 an_snap_held;	/* an_snap is this pass's */
-static struct an_snapaddr	*an_snap;
-static size_t			 an_n_snap, an_snap_cap;
-static int			 an_snap_nomem;
+static struct fipd_timer	*an_t_queue;
+static struct an_reqs		 an_queue = TAILQ_HEAD_INITIALIZER(an_queue);
+static struct an_reqs		 an_sent = TAILQ_HEAD_INITIALIZER(an_sent);
+static uint32_t			 an_seq;
+static int			 an_overrun;	/* acknowledgements lost */
 
 #define AN_LOG(lvl, ...)	an_api->log(an_host, (lvl), __VA_ARGS__)
 
@@ -160,17 +188,51 @@ FIPD_PLUGIN(
 	.kind = FIPD_PLUGIN_ACTION,
 	.order = 10,
 	.init = an_init,
+	.fini = an_fini,
 	.action = &an_ops,
 );
 
 static int
 an_init(struct fipd_host *h, const struct fipd_host_api *api)
 {
-	if (api == NULL || api->abi_version != FIPD_PLUGIN_ABI_VERSION)
+	if (api == NULL || api->abi_version != FIPD_PLUGIN_ABI_VERSION ||
+	    api->addr_present == NULL)
 		return (-1);
 	an_host = h;
 	an_api = api;
 	return (0);
+}
+
+/*
+ * Unloading: the loop will not run again (the daemon is exiting; it
+ * detached every instance first).  Requests still waiting for the kernel
+ * (the deletions of the last STOPs) are tried for up to AN_FINI_US more:
+ * a request is done once sent, whoever reads its acknowledgement.
+ */
+static void
+an_fini(void)
+{
+	struct timespec	 ms = { 0, 1000000 };
+	struct an_req	*r;
+	uint64_t	 until = an_api->now_us(an_host) + AN_FINI_US;
+	size_t		 lost = 0;
+	int		 rc;
+
+	while ((r = TAILQ_FIRST(&an_queue)) != NULL) {
+		TAILQ_REMOVE(&an_queue, r, entry);
+		rc = -1;
+		while (an_fd != -1 && (rc = an_send(r)) == 1 &&
+		    an_api->now_us(an_host) < until)
+			nanosleep(&ms, NULL);
+		if (rc != 0)
+			lost++;
+		an_req_free(r);
+	}
+	if (lost > 0)
+		AN_LOG(FIPD_LOG_ERR, "%zu address requests could not be sent "
+		    "to the kernel", lost);
+	if (an_refs == 0)
+		an_shared_close();
 }
 
 /* A VIP entry for address a (kept in the view); -1 on a bad family. */
@@ -201,6 +263,7 @@ an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 	}
 	ctx->vi = vi;
 	ctx->state = FIPD_STATE_INIT;
+	TAILQ_INIT(&ctx->reqs);
 	ctx->n_vips = vi->n_vips;
 	if (vi->n_vips > 0 &&
 	    (ctx->vips = calloc(vi->n_vips, sizeof(*ctx->vips))) == NULL) {
@@ -222,22 +285,12 @@ an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 		goto fail;
 	}
 
-	/*
-	 * Subscribe before cleaning up, so that no deletion by someone else
-	 * can fall between the clean-up and the first event we read.  With
-	 * the sockets already open, what is queued happened before this
-	 * attach: it goes to the instances attached so far, not to this one.
-	 */
-	if (an_refs == 0) {
-		if (an_shared_open(vi->name) == -1)
-			goto fail;
-	} else
-		an_events_cb(an_evfd, NULL);
+	if (an_fd == -1 && an_shared_open(vi->name) == -1)
+		goto fail;
 	an_refs++;
 	ctx->linked = 1;
-	TAILQ_INSERT_TAIL(&an_ctxs, ctx, entry);
 
-	if (an_resolve(ctx) == -1)
+	if ((ctx->ifindex = vi->ifindex) == 0)
 		AN_LOG(FIPD_LOG_WARNING, "%s: interface %s not found; waiting "
 		    "for it to appear", vi->name, vi->ifname);
 	else
@@ -260,111 +313,111 @@ an_detach(void *ictx)
 static void
 an_free(struct an_ctx *ctx)
 {
+	struct an_req	*r;
+
 	if (ctx == NULL)
 		return;
+	/* Its requests go on without it. */
+	while ((r = TAILQ_FIRST(&ctx->reqs)) != NULL) {
+		TAILQ_REMOVE(&ctx->reqs, r, centry);
+		r->ctx = NULL;
+	}
 	if (ctx->t_retry != NULL)
 		an_api->timer_free(ctx->t_retry);
 	if (ctx->t_resync != NULL)
 		an_api->timer_free(ctx->t_resync);
 	free(ctx->vips);
-	if (ctx->linked) {
-		TAILQ_REMOVE(&an_ctxs, ctx, entry);
-		if (--an_refs == 0)
-			an_shared_close();
-	}
+	if (ctx->linked && --an_refs == 0)
+		an_idle_close();
 	free(ctx);
 }
 
 /*
- * Open the request socket and the event socket (subscribed to links and
- * addresses) shared by every instance.  Failures are logged under the
- * name of the instance that asked.
+ * Open the request socket shared by every instance.  Failures are
+ * logged under the name of the instance that asked.
  */
 static int
 an_shared_open(const char *name)
 {
-	static const int	 groups[] = {
-		RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR, RTNLGRP_IPV6_IFADDR
-	};
 	struct sockaddr_nl	 snl;
-	size_t			 i;
-	int			 err, fd = -1, sz = AN_RCVBUF;
-
-	if ((an_t_snap = an_api->timer_new(an_host, an_snap_drop, NULL)) ==
-	    NULL) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot create timers", name);
-		goto fail;
-	}
-	if ((an_req = nl_socket_alloc()) == NULL) {
-		AN_LOG(FIPD_LOG_ERR, "%s: nl_socket_alloc failed", name);
-		goto fail;
-	}
-	if ((err = nl_connect(an_req, NETLINK_ROUTE)) < 0) {
-		AN_LOG(FIPD_LOG_ERR, "%s: netlink connect: %s", name,
-		    nl_geterror(err));
-		goto fail;
-	}
+	int			 fd, one = 1, sz = AN_RCVBUF;
 
 	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    NETLINK_ROUTE);
 	if (fd == -1) {
 		AN_LOG(FIPD_LOG_ERR, "%s: netlink socket: %s", name,
 		    strerror(errno));
-		goto fail;
+		return (-1);
 	}
 	memset(&snl, 0, sizeof(snl));
 	snl.nl_family = AF_NETLINK;
 	if (bind(fd, (struct sockaddr *)&snl, sizeof(snl)) == -1) {
 		AN_LOG(FIPD_LOG_ERR, "%s: netlink bind: %s", name,
 		    strerror(errno));
-		goto fail;
-	}
-	for (i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
-		if (setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP,
-		    &groups[i], sizeof(groups[i])) == -1) {
-			AN_LOG(FIPD_LOG_ERR, "%s: netlink group %d: %s",
-			    name, groups[i], strerror(errno));
-			goto fail;
-		}
-	}
-	/* A bigger buffer makes overruns rarer; they are handled anyway. */
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
-
-	if ((an_io = an_api->io_new(an_host, fd, an_events_cb, NULL)) ==
-	    NULL) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot watch netlink socket", name);
-		goto fail;
-	}
-	an_evfd = fd;
-	return (0);
-
- fail:
-	if (fd != -1)
 		close(fd);
-	an_shared_close();
-	return (-1);
+		return (-1);
+	}
+	/* Beyond net.core.rmem_max with CAP_NET_ADMIN, else up to it. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	/* Errors without a copy of the request: smaller, more of them fit. */
+	(void)setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	if ((an_t_queue = an_api->timer_new(an_host, an_queue_cb, NULL)) ==
+	    NULL) {
+		AN_LOG(FIPD_LOG_ERR, "%s: cannot create timers", name);
+		close(fd);
+		return (-1);
+	}
+	if ((an_io = an_api->io_new(an_host, fd, an_ack_cb, NULL)) == NULL) {
+		AN_LOG(FIPD_LOG_ERR, "%s: cannot watch netlink socket", name);
+		an_api->timer_free(an_t_queue);
+		an_t_queue = NULL;
+		close(fd);
+		return (-1);
+	}
+	an_fd = fd;
+	an_overrun = 0;
+	return (0);
 }
 
+/*
+ * Close the socket.  The requests sent are done (the kernel applied them
+ * inside sendmsg()); only their acknowledgements go unread.
+ */
 static void
 an_shared_close(void)
 {
+	struct an_req	*r;
+
+	while ((r = TAILQ_FIRST(&an_sent)) != NULL) {
+		TAILQ_REMOVE(&an_sent, r, entry);
+		an_req_free(r);
+	}
+	while ((r = TAILQ_FIRST(&an_queue)) != NULL) {
+		TAILQ_REMOVE(&an_queue, r, entry);
+		an_req_free(r);
+	}
 	if (an_io != NULL) {
 		an_api->io_free(an_io);
 		an_io = NULL;
 	}
-	if (an_evfd != -1) {
-		close(an_evfd);
-		an_evfd = -1;
+	if (an_t_queue != NULL) {
+		an_api->timer_free(an_t_queue);
+		an_t_queue = NULL;
 	}
-	if (an_req != NULL) {
-		nl_socket_free(an_req);
-		an_req = NULL;
+	if (an_fd != -1) {
+		close(an_fd);
+		an_fd = -1;
 	}
-	an_snap_drop(NULL);
-	if (an_t_snap != NULL) {
-		an_api->timer_free(an_t_snap);
-		an_t_snap = NULL;
-	}
+}
+
+/* No instance left: close, unless requests still wait to be sent. */
+static void
+an_idle_close(void)
+{
+	if (an_refs == 0 && TAILQ_EMPTY(&an_queue))
+		an_shared_close();
 }
 
 static void
@@ -401,8 +454,35 @@ an_event(void *ictx, enum fipd_event ev)
 {
 	struct an_ctx	*ctx = ictx;
 
-	if (ev == FIPD_EV_RECONCILE)
-		an_resync(ctx, "reconcile");
+	switch (ev) {
+	case FIPD_EV_RECONCILE:
+		an_resync(ctx, "reconcile", 1);
+		break;
+	case FIPD_EV_LINK:
+		an_link(ctx);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The interface went away, or came back with another index. */
+static void
+an_link(struct an_ctx *ctx)
+{
+	unsigned int	 old = ctx->ifindex;
+
+	ctx->ifindex = ctx->vi->ifindex;
+	if (ctx->ifindex == old)
+		return;
+	if (ctx->ifindex == 0) {
+		AN_LOG(FIPD_LOG_WARNING, "%s: interface %s went away",
+		    ctx->vi->name, ctx->vi->ifname);
+		return;
+	}
+	AN_LOG(FIPD_LOG_NOTICE, "%s: interface %s is now index %u",
+	    ctx->vi->name, ctx->vi->ifname, ctx->ifindex);
+	an_resync(ctx, "interface reappeared", 0);
 }
 
 /*
@@ -441,24 +521,26 @@ an_reconfigure(void **ictxp, const struct fipd_instance *vi,
 			    vi->vips[i].u.raw, len) != 0)
 				continue;
 			nv[i].want = o->want;
-			nv[i].own_dels = o->own_dels;
 			nv[i].retry = o->retry;
+			nv[i].seq = o->seq;
 			o->addr = NULL;		/* kept */
 			kept[i] = 1;
 			break;
 		}
 	}
 	/* The old entries not kept went: off the interface. */
+	ctx->ifindex = vi->ifindex;
 	for (j = 0; j < ctx->n_vips; j++) {
 		o = &ctx->vips[j];
-		if (o->addr == NULL)
+		if (o->addr == NULL || (!o->want && !master))
 			continue;
-		if (o->want || master) {
-			o->want = 0;
-			if (an_vip_del(ctx, o) != AN_ERR)
-				AN_LOG(FIPD_LOG_INFO, "%s: VIP %s removed by "
-				    "reload", vi->name, o->str);
-		}
+		o->want = 0;
+		if (ctx->ifindex == 0)
+			AN_LOG(FIPD_LOG_INFO, "%s: VIP %s removed by reload",
+			    vi->name, o->str);
+		else
+			an_request(ctx, o, AN_DEL, AN_W_RELOAD, NULL,
+			    o->addr->prefixlen);
 	}
 	free(ctx->vips);
 	ctx->vips = nv;
@@ -475,116 +557,403 @@ an_reconfigure(void **ictxp, const struct fipd_instance *vi,
 	return (0);
 }
 
-/*
- * Find the interface index by name.  Returns 0 with ctx->ifindex set, or
- * -1 when the interface does not exist (now).
- */
-static int
-an_resolve(struct an_ctx *ctx)
+/* The VIP a request is about, if the instance still has it. */
+static struct an_vip *
+an_vip_lookup(struct an_ctx *ctx, const struct an_req *r)
 {
-	struct ifreq	 ifr;
-	size_t		 len = strlen(ctx->vi->ifname);
+	struct an_vip	*v;
+	size_t		 i, alen;
 
-	/*
-	 * What if_nametoindex() does, on the event socket instead of a new
-	 * one: the kernel answers SIOCGIFINDEX on any socket.
-	 */
-	ctx->ifindex = 0;
-	if (len >= sizeof(ifr.ifr_name))
-		return (-1);
-	memset(&ifr, 0, sizeof(ifr));
-	memcpy(ifr.ifr_name, ctx->vi->ifname, len);
-	if (ioctl(an_evfd, SIOCGIFINDEX, &ifr) == -1 || ifr.ifr_ifindex <= 0)
-		return (-1);
-	ctx->ifindex = (unsigned int)ifr.ifr_ifindex;
-	return (0);
+	alen = r->addr.family == AF_INET6 ? 16 : 4;
+	for (i = 0; i < ctx->n_vips; i++) {
+		v = &ctx->vips[i];
+		if (v->addr != NULL && v->addr->family == r->addr.family &&
+		    v->addr->prefixlen == r->vplen &&
+		    memcmp(v->addr->u.raw, r->addr.u.raw, alen) == 0)
+			return (v);
+	}
+	return (NULL);
 }
 
-static struct rtnl_addr *
-an_rtnl_addr(struct an_ctx *ctx, const struct fipd_addr *fa,
-    unsigned int prefixlen)
+/*
+ * Build a request for VIP v with prefix length plen (the VIP's own, or a
+ * stale one's) on the instance's interface, and send it.  Its outcome
+ * comes back through an_done().
+ */
+static void
+an_request(struct an_ctx *ctx, struct an_vip *v, enum an_op op,
+    enum an_why why, const char *what, uint8_t plen)
 {
-	struct rtnl_addr	*ra;
-	struct nl_addr		*na;
+	const struct fipd_addr	*fa = v->addr;
+	struct rtnl_addr	*ra = NULL;
+	struct nl_addr		*na = NULL;
+	struct nlmsghdr		*nh;
+	struct an_req		*r;
 	size_t			 alen;
 	int			 err;
 
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		goto nomem;
 	alen = fa->family == AF_INET6 ? sizeof(fa->u.v6) : sizeof(fa->u.v4);
-	if ((ra = rtnl_addr_alloc()) == NULL)
-		return (NULL);
-	if ((na = nl_addr_build(fa->family, fa->u.raw, alen)) == NULL) {
-		rtnl_addr_put(ra);
-		return (NULL);
-	}
+	if ((ra = rtnl_addr_alloc()) == NULL ||
+	    (na = nl_addr_build(fa->family, fa->u.raw, alen)) == NULL)
+		goto nomem;
 	rtnl_addr_set_ifindex(ra, (int)ctx->ifindex);
 	rtnl_addr_set_family(ra, fa->family);
-	err = rtnl_addr_set_local(ra, na);
+	if (rtnl_addr_set_local(ra, na) < 0)
+		goto nomem;
+	rtnl_addr_set_prefixlen(ra, plen);
+	if (op == AN_ADD) {
+		rtnl_addr_set_scope(ra, RT_SCOPE_UNIVERSE);
+		if (fa->family == AF_INET6)
+			rtnl_addr_set_flags(ra, IFA_F_NODAD);
+		/* No NLM_F_REPLACE: EEXIST says it was already there. */
+		err = rtnl_addr_build_add_request(ra, 0, &r->msg);
+	} else
+		err = rtnl_addr_build_delete_request(ra, 0, &r->msg);
+	if (err < 0)
+		goto nomem;
 	nl_addr_put(na);
-	if (err < 0) {
+	rtnl_addr_put(ra);
+
+	/* 0 means "none in flight" in an_vip. */
+	if (++an_seq == 0)
+		an_seq = 1;
+	nh = nlmsg_hdr(r->msg);
+	nh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	nh->nlmsg_seq = an_seq;
+	nh->nlmsg_pid = 0;
+	r->seq = an_seq;
+	r->op = op;
+	r->why = why;
+	r->what = what;
+	r->ifindex = ctx->ifindex;
+	r->addr = *fa;
+	r->addr.prefixlen = plen;
+	r->vplen = fa->prefixlen;
+	memcpy(r->str, v->str, sizeof(r->str));
+	r->ctx = ctx;
+	TAILQ_INSERT_TAIL(&ctx->reqs, r, centry);
+	v->seq = r->seq;
+	an_submit(r);
+	return;
+
+ nomem:
+	if (na != NULL)
+		nl_addr_put(na);
+	if (ra != NULL)
 		rtnl_addr_put(ra);
-		return (NULL);
-	}
-	rtnl_addr_set_prefixlen(ra, (int)prefixlen);
-	return (ra);
+	if (r != NULL)
+		nlmsg_free(r->msg);
+	free(r);
+	AN_LOG(FIPD_LOG_ERR, "%s: cannot %s VIP %s: out of memory",
+	    ctx->vi->name, op == AN_ADD ? "add" : "delete", v->str);
+	if (why == AN_W_APPLY || why == AN_W_RETRY || why == AN_W_READD)
+		an_vip_failed(ctx, v, why == AN_W_RETRY);
 }
 
-static enum an_result
-an_vip_add(struct an_ctx *ctx, struct an_vip *v)
+/*
+ * Hand one request to the kernel, which applies it before sendmsg()
+ * returns.  Returns 0 when sent, 1 when the kernel did not take it now
+ * (try again later), or a negative errno.
+ */
+static int
+an_send(struct an_req *r)
 {
-	struct rtnl_addr	*ra;
-	int			 err;
+	struct sockaddr_nl	 snl;
+	struct nlmsghdr		*nh = nlmsg_hdr(r->msg);
+	struct iovec		 iov;
+	struct msghdr		 mh;
+	ssize_t			 n;
 
-	if (ctx->ifindex == 0 && an_resolve(ctx) == -1) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot add VIP %s: interface %s "
-		    "absent", ctx->vi->name, v->str, ctx->vi->ifname);
-		return (AN_ERR);
-	}
-	if ((ra = an_rtnl_addr(ctx, v->addr, v->addr->prefixlen)) == NULL) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot add VIP %s: out of memory",
-		    ctx->vi->name, v->str);
-		return (AN_ERR);
-	}
-	rtnl_addr_set_scope(ra, RT_SCOPE_UNIVERSE);
-	if (v->addr->family == AF_INET6)
-		rtnl_addr_set_flags(ra, IFA_F_NODAD);
-	/* No NLM_F_REPLACE: EEXIST tells us the address was already there. */
-	err = rtnl_addr_add(an_req, ra, 0);
-	rtnl_addr_put(ra);
-	if (err == -NLE_EXIST)
-		return (AN_NOOP);
-	if (err < 0) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot add VIP %s on %s: %s",
-		    ctx->vi->name, v->str, ctx->vi->ifname, nl_geterror(err));
-		return (AN_ERR);
-	}
-	return (AN_DONE);
+	memset(&snl, 0, sizeof(snl));
+	snl.nl_family = AF_NETLINK;
+	iov.iov_base = nh;
+	iov.iov_len = nh->nlmsg_len;
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_name = &snl;
+	mh.msg_namelen = sizeof(snl);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	do
+		n = sendmsg(an_fd, &mh, MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n != -1)
+		return (0);
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ||
+	    errno == ENOMEM)
+		return (1);
+	return (-errno);
 }
 
-static enum an_result
-an_vip_del(struct an_ctx *ctx, struct an_vip *v)
+/*
+ * Send a request, or queue it behind those waiting (the kernel must see
+ * them in order).  A netlink socket always polls writable (a send to
+ * the kernel never waits for room), so the queue is retried from a
+ * timer, not a write watch.
+ */
+static void
+an_submit(struct an_req *r)
 {
-	struct rtnl_addr	*ra;
-	int			 err;
+	int		 rc;
 
-	if (ctx->ifindex == 0)
-		return (AN_NOOP);	/* no interface, no address */
-	if ((ra = an_rtnl_addr(ctx, v->addr, v->addr->prefixlen)) == NULL) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot delete VIP %s: out of memory",
-		    ctx->vi->name, v->str);
-		return (AN_ERR);
+	if (TAILQ_EMPTY(&an_queue)) {
+		if ((rc = an_send(r)) == 0) {
+			nlmsg_free(r->msg);
+			r->msg = NULL;
+			TAILQ_INSERT_TAIL(&an_sent, r, entry);
+			return;
+		}
+		if (rc < 0) {
+			an_done(r, rc);
+			return;
+		}
+		AN_LOG(FIPD_LOG_DEBUG, "the kernel did not take a request (%s); "
+		    "queued", strerror(errno));
+		an_api->timer_arm(an_t_queue, AN_QUEUE_US);
 	}
-	err = rtnl_addr_delete(an_req, ra, 0);
-	rtnl_addr_put(ra);
-	if (err == -NLE_NOADDR || err == -NLE_OBJ_NOTFOUND ||
-	    err == -NLE_NODEV)
-		return (AN_NOOP);
-	if (err < 0) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot delete VIP %s from %s: %s",
-		    ctx->vi->name, v->str, ctx->vi->ifname, nl_geterror(err));
-		return (AN_ERR);
+	TAILQ_INSERT_TAIL(&an_queue, r, entry);
+}
+
+static void
+an_queue_cb(void *arg)
+{
+	struct an_req	*r;
+	int		 rc;
+
+	(void)arg;
+	while ((r = TAILQ_FIRST(&an_queue)) != NULL) {
+		if ((rc = an_send(r)) == 1) {
+			an_api->timer_arm(an_t_queue, AN_QUEUE_US);
+			return;
+		}
+		TAILQ_REMOVE(&an_queue, r, entry);
+		if (rc < 0) {
+			an_done(r, rc);
+			continue;
+		}
+		nlmsg_free(r->msg);
+		r->msg = NULL;
+		TAILQ_INSERT_TAIL(&an_sent, r, entry);
 	}
-	v->own_dels++;
-	return (AN_DONE);
+	an_idle_close();
+}
+
+/* Read the acknowledgements the kernel queued. */
+static void
+an_ack_cb(int fd, void *arg)
+{
+	static union {
+		struct nlmsghdr	 nh;
+		char		 buf[8192];
+	} rb;
+	const struct nlmsghdr	*nh;
+	const struct nlmsgerr	*e;
+	struct sockaddr_nl	 snl;
+	struct iovec		 iov;
+	struct msghdr		 msg;
+	ssize_t			 n;
+	int			 i, left;
+
+	(void)arg;
+	for (i = 0; i < AN_DRAIN_MAX; i++) {
+		iov.iov_base = rb.buf;
+		iov.iov_len = sizeof(rb.buf);
+		memset(&msg, 0, sizeof(msg));
+		msg.msg_name = &snl;
+		msg.msg_namelen = sizeof(snl);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		n = recvmsg(fd, &msg, MSG_DONTWAIT);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno == ENOBUFS) {
+				an_overrun = 1;
+				continue;
+			}
+			AN_LOG(FIPD_LOG_ERR, "netlink receive: %s",
+			    strerror(errno));
+			return;
+		}
+		if (n == 0)
+			break;
+		if (msg.msg_flags & MSG_TRUNC) {
+			an_overrun = 1;
+			continue;
+		}
+		if (msg.msg_namelen != sizeof(snl) || snl.nl_pid != 0)
+			continue;
+		/*
+		 * Signed on purpose: NLMSG_NEXT() subtracts the aligned
+		 * length, which may exceed what is left when the last message
+		 * is unpadded; the count must go negative, not wrap.
+		 */
+		left = (int)n;
+		for (nh = &rb.nh; NLMSG_OK(nh, left);
+		    nh = NLMSG_NEXT(nh, left)) {
+			if (nh->nlmsg_type != NLMSG_ERROR ||
+			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(e->error)))
+				continue;
+			e = NLMSG_DATA(nh);
+			an_acked(nh->nlmsg_seq, e->error);
+		}
+	}
+	/*
+	 * Drained: every request was sent before this call, so whatever has
+	 * no acknowledgement now lost it.
+	 */
+	if (i < AN_DRAIN_MAX && an_overrun)
+		an_lost();
+}
+
+/* The acknowledgement of request seq: 0, or a negative errno. */
+static void
+an_acked(uint32_t seq, int err)
+{
+	struct an_req	*r;
+
+	/* In order of sending: the first one, unless some were lost. */
+	TAILQ_FOREACH(r, &an_sent, entry) {
+		if (r->seq == seq)
+			break;
+	}
+	if (r == NULL)
+		return;
+	TAILQ_REMOVE(&an_sent, r, entry);
+	an_done(r, err);
+}
+
+/*
+ * The socket overran and acknowledgements were lost.  Their requests
+ * were applied or refused: the kernel watcher's view tells which.  It
+ * may lag behind the last requests; the worst it costs is one request
+ * more (EEXIST or EADDRNOTAVAIL, no-ops).
+ */
+static void
+an_lost(void)
+{
+	struct an_reqs	 lost = TAILQ_HEAD_INITIALIZER(lost);
+	struct an_req	*r;
+	struct an_vip	*v;
+	size_t		 n = 0;
+	int		 p;
+
+	an_overrun = 0;
+	TAILQ_CONCAT(&lost, &an_sent, entry);
+	TAILQ_FOREACH(r, &lost, entry)
+		n++;
+	if (n > 0)
+		AN_LOG(FIPD_LOG_WARNING, "netlink overrun: %zu "
+		    "acknowledgements lost, checking their VIPs", n);
+	while ((r = TAILQ_FIRST(&lost)) != NULL) {
+		TAILQ_REMOVE(&lost, r, entry);
+		if (r->ctx == NULL || (v = an_vip_lookup(r->ctx, r)) == NULL ||
+		    v->seq != r->seq) {
+			/* Gone or overtaken by a later request: moot. */
+			an_req_free(r);
+			continue;
+		}
+		p = an_api->addr_present(an_host, r->ifindex, &r->addr, NULL);
+		if (r->op == AN_ADD ? p == 1 : p == 0)
+			an_done(r, 0);
+		else
+			an_done(r, -ENOBUFS);
+	}
+}
+
+/*
+ * The outcome of request r (err: 0 or a negative errno), then r is freed.
+ * EEXIST on an add and EADDRNOTAVAIL, ENOENT or ENODEV on a delete mean
+ * it was already as wanted.
+ */
+static void
+an_done(struct an_req *r, int err)
+{
+	struct an_ctx	*ctx = r->ctx;
+	struct an_vip	*v;
+	int		 noop = 0, latest;
+
+	if (r->op == AN_ADD && err == -EEXIST)
+		noop = 1;
+	else if (r->op == AN_DEL && (err == -EADDRNOTAVAIL ||
+	    err == -ENOENT || err == -ENODEV))
+		noop = 1;
+	if (noop)
+		err = 0;
+
+	if (ctx == NULL) {
+		if (err != 0)
+			AN_LOG(FIPD_LOG_ERR, "VIP %s (instance stopped): cannot "
+			    "%s it on interface %u: %s", r->str,
+			    r->op == AN_ADD ? "add" : "delete", r->ifindex,
+			    strerror(-err));
+		an_req_free(r);
+		return;
+	}
+	v = an_vip_lookup(ctx, r);
+	latest = v != NULL && v->seq == r->seq;
+	if (latest)
+		v->seq = 0;
+
+	switch (r->why) {
+	case AN_W_STALE:
+		if (err != 0)
+			AN_LOG(FIPD_LOG_ERR, "%s: cannot remove stale VIP %s "
+			    "(prefix /%u) from %s: %s", ctx->vi->name, r->str,
+			    r->addr.prefixlen, ctx->vi->ifname,
+			    strerror(-err));
+		else if (!noop)
+			AN_LOG(FIPD_LOG_NOTICE, "%s: removed stale VIP %s "
+			    "(prefix /%u) from %s", ctx->vi->name, r->str,
+			    r->addr.prefixlen, ctx->vi->ifname);
+		break;
+	case AN_W_RELOAD:
+		if (err != 0)
+			AN_LOG(FIPD_LOG_ERR, "%s: cannot delete VIP %s from "
+			    "%s: %s", ctx->vi->name, r->str, ctx->vi->ifname,
+			    strerror(-err));
+		else
+			AN_LOG(FIPD_LOG_INFO, "%s: VIP %s removed by reload",
+			    ctx->vi->name, r->str);
+		break;
+	default:
+		if (err != 0) {
+			if (r->op == AN_ADD)
+				AN_LOG(FIPD_LOG_ERR, "%s: cannot add VIP %s on "
+				    "%s: %s", ctx->vi->name, r->str,
+				    ctx->vi->ifname, strerror(-err));
+			else
+				AN_LOG(FIPD_LOG_ERR, "%s: cannot delete VIP %s "
+				    "from %s: %s", ctx->vi->name, r->str,
+				    ctx->vi->ifname, strerror(-err));
+			/* A later request for this VIP decides. */
+			if (latest)
+				an_vip_failed(ctx, v, r->why == AN_W_RETRY);
+		} else if (r->why == AN_W_RETRY && latest)
+			AN_LOG(FIPD_LOG_NOTICE, "%s: VIP %s %s on retry",
+			    ctx->vi->name, r->str,
+			    r->op == AN_ADD ? "added" : "deleted");
+		else if (r->why == AN_W_READD && !noop) {
+			AN_LOG(FIPD_LOG_WARNING, "%s: VIP %s was missing (%s), "
+			    "re-added", ctx->vi->name, r->str, r->what);
+			an_api->count(an_host, ctx->vi, "vip_readded");
+		}
+		break;
+	}
+	an_req_free(r);
+}
+
+static void
+an_req_free(struct an_req *r)
+{
+	if (r->ctx != NULL)
+		TAILQ_REMOVE(&r->ctx->reqs, r, centry);
+	if (r->msg != NULL)
+		nlmsg_free(r->msg);
+	free(r);
 }
 
 /*
@@ -594,16 +963,26 @@ an_vip_del(struct an_ctx *ctx, struct an_vip *v)
 static void
 an_vip_apply(struct an_ctx *ctx, struct an_vip *v, int retrying)
 {
-	enum an_result	 r;
-
-	r = v->want ? an_vip_add(ctx, v) : an_vip_del(ctx, v);
-	if (r != AN_ERR) {
-		if (retrying)
-			AN_LOG(FIPD_LOG_NOTICE, "%s: VIP %s %s on retry",
-			    ctx->vi->name, v->str,
-			    v->want ? "added" : "deleted");
-		return;
+	ctx->ifindex = ctx->vi->ifindex;
+	if (ctx->ifindex == 0) {
+		v->seq = 0;	/* what is in flight is moot now */
+		if (v->want) {
+			AN_LOG(FIPD_LOG_ERR, "%s: cannot add VIP %s: interface "
+			    "%s absent", ctx->vi->name, v->str,
+			    ctx->vi->ifname);
+			an_vip_failed(ctx, v, retrying);
+		} else if (retrying)
+			AN_LOG(FIPD_LOG_NOTICE, "%s: VIP %s deleted on retry",
+			    ctx->vi->name, v->str);
+		return;		/* no interface, no address */
 	}
+	an_request(ctx, v, v->want ? AN_ADD : AN_DEL,
+	    retrying ? AN_W_RETRY : AN_W_APPLY, NULL, v->addr->prefixlen);
+}
+
+static void
+an_vip_failed(struct an_ctx *ctx, struct an_vip *v, int retrying)
+{
 	if (retrying) {
 		AN_LOG(FIPD_LOG_ERR, "%s: VIP %s: giving up after retry",
 		    ctx->vi->name, v->str);
@@ -637,40 +1016,36 @@ an_retry_cb(void *arg)
 static void
 an_resync_cb(void *arg)
 {
-	an_resync(arg, "after re-add rate limit");
+	an_resync(arg, "after re-add rate limit", 0);
 }
 
 /*
- * While MASTER, put back any VIP that is missing.  Adding one that is
- * present returns EEXIST and changes nothing, so this needs no dump.
+ * While MASTER, put back each wanted VIP the kernel watcher does not see
+ * (rate-limited when the host reported a deletion).  A VIP with a retry
+ * pending is left to it.  One with an add in flight is not: the kernel
+ * applied that add inside sendmsg(), so a deletion reported since came
+ * after it (and if the watcher has not seen the add yet, adding again
+ * costs an EEXIST).
  */
 static void
-an_resync(struct an_ctx *ctx, const char *why)
+an_resync(struct an_ctx *ctx, const char *why, int limited)
 {
 	struct an_vip	*v;
 	size_t		 i;
 
-	if (ctx->state != FIPD_STATE_MASTER)
+	/* Without the interface, FIPD_EV_LINK will bring them back. */
+	if (ctx->state != FIPD_STATE_MASTER ||
+	    (ctx->ifindex = ctx->vi->ifindex) == 0)
 		return;
 	for (i = 0; i < ctx->n_vips; i++) {
 		v = &ctx->vips[i];
-		if (!v->want)
+		if (!v->want || v->retry || an_api->addr_present(an_host,
+		    ctx->ifindex, v->addr, NULL) == 1)
 			continue;
-		switch (an_vip_add(ctx, v)) {
-		case AN_DONE:
-			AN_LOG(FIPD_LOG_WARNING, "%s: VIP %s was missing (%s), "
-			    "re-added", ctx->vi->name, v->str, why);
-			an_api->count(an_host, ctx->vi, "vip_readded");
-			break;
-		case AN_ERR:
-			if (!v->retry) {
-				v->retry = 1;
-				an_api->timer_arm(ctx->t_retry, AN_RETRY_US);
-			}
-			break;
-		case AN_NOOP:
-			break;
-		}
+		if (limited && !an_readd_allowed(ctx))
+			return;
+		an_request(ctx, v, AN_ADD, AN_W_READD, why,
+		    v->addr->prefixlen);
 	}
 }
 
@@ -704,405 +1079,29 @@ an_readd_allowed(struct an_ctx *ctx)
 
 /*
  * A crash may have left our VIPs on the interface, possibly with another
- * prefix length than configured now: look through the addresses and
- * delete every one that carries a VIP, whatever its prefix.
+ * prefix length than configured now: delete every one the kernel watcher
+ * sees there, with the prefix length it has.
  */
 static void
 an_remove_stale(struct an_ctx *ctx)
 {
-	struct an_snapaddr	*sa;
-	struct rtnl_addr	*del;
-	struct an_vip		*v;
-	size_t			 i;
-	int			 err;
-
-	if (ctx->n_vips == 0 || an_snap_take(ctx->vi->name) == -1)
-		return;
-	for (i = 0; i < an_n_snap; i++) {
-		sa = &an_snap[i];
-		if (sa->ifindex != ctx->ifindex || sa->family == AF_UNSPEC)
-			continue;
-		if ((v = an_vip_find(ctx, sa->family, sa->addr)) == NULL)
-			continue;
-		if ((del = an_rtnl_addr(ctx, v->addr,
-		    (unsigned int)sa->prefixlen)) == NULL) {
-			AN_LOG(FIPD_LOG_ERR, "%s: out of memory",
-			    ctx->vi->name);
-			break;
-		}
-		err = rtnl_addr_delete(an_req, del, 0);
-		rtnl_addr_put(del);
-		if (err < 0 && err != -NLE_NOADDR && err != -NLE_OBJ_NOTFOUND) {
-			AN_LOG(FIPD_LOG_ERR, "%s: cannot remove stale VIP %s "
-			    "(prefix /%d) from %s: %s", ctx->vi->name, v->str,
-			    sa->prefixlen, ctx->vi->ifname, nl_geterror(err));
-			continue;
-		}
-		/* Gone now: a later attach of this pass must not see it. */
-		sa->family = AF_UNSPEC;
-		if (err == 0) {
-			v->own_dels++;
-			AN_LOG(FIPD_LOG_NOTICE, "%s: removed stale VIP %s "
-			    "(prefix /%d) from %s", ctx->vi->name, v->str,
-			    sa->prefixlen, ctx->vi->ifname);
-		}
-	}
-}
-
-/*
- * Dump the addresses of every interface once for all the attaches of
- * this pass of the host's loop: a timer due at once drops the dump when
- * the loop runs again.  Between two attaches of one pass only this
- * plugin changes addresses (anyone else's change is an event not read
- * yet, as it would be after a fresh dump), and its stale deletions are
- * struck off the dump.  Returns 0 with an_snap set, or -1 (logged).
- */
-static int
-an_snap_take(const char *name)
-{
-	struct nl_cb	*cb, *ccb;
-	int		 err, tries;
-
-	if (an_snap_held)
-		return (0);
-	cb = nl_socket_get_cb(an_req);
-	ccb = nl_cb_clone(cb);
-	nl_cb_put(cb);
-	if (ccb == NULL) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot list addresses to remove "
-		    "stale VIPs: %s", name, nl_geterror(-NLE_NOMEM));
-		return (-1);
-	}
-	nl_cb_set(ccb, NL_CB_VALID, NL_CB_CUSTOM, an_snap_msg, NULL);
-	/* As libnl's own cache fill, start again when the dump changed. */
-	for (tries = 0; tries < AN_DUMP_TRIES; tries++) {
-		an_n_snap = 0;
-		an_snap_nomem = 0;
-		err = nl_rtgen_request(an_req, RTM_GETADDR, AF_UNSPEC,
-		    NLM_F_DUMP);
-		if (err >= 0)
-			err = nl_recvmsgs(an_req, ccb);
-		if (err != -NLE_DUMP_INTR)
-			break;
-	}
-	nl_cb_put(ccb);
-	if (err >= 0 && an_snap_nomem)
-		err = -NLE_NOMEM;
-	if (err < 0) {
-		AN_LOG(FIPD_LOG_ERR, "%s: cannot list addresses to remove "
-		    "stale VIPs: %s", name, nl_geterror(err));
-		an_snap_drop(NULL);
-		return (-1);
-	}
-	an_snap_held = 1;
-	an_api->timer_arm(an_t_snap, 0);
-	return (0);
-}
-
-/* One message of the address dump. */
-static int
-an_snap_msg(struct nl_msg *msg, void *arg)
-{
-	const struct nlmsghdr	*nh = nlmsg_hdr(msg);
-	const struct ifaddrmsg	*ifa;
-	struct an_snapaddr	*sa;
-	const void		*a;
-	size_t			 cap;
-
-	(void)arg;
-	if (nh->nlmsg_type != RTM_NEWADDR ||
-	    (a = an_ifa_local(nh, &ifa)) == NULL || an_snap_nomem)
-		return (NL_OK);
-	/* Never stop early: the rest of the dump would stay queued. */
-	if (an_n_snap == an_snap_cap) {
-		cap = an_snap_cap > 0 ? an_snap_cap * 2 : 64;
-		if ((sa = reallocarray(an_snap, cap, sizeof(*sa))) == NULL) {
-			an_snap_nomem = 1;
-			return (NL_OK);
-		}
-		an_snap = sa;
-		an_snap_cap = cap;
-	}
-	sa = &an_snap[an_n_snap++];
-	memset(sa, 0, sizeof(*sa));
-	sa->ifindex = ifa->ifa_index;
-	sa->family = ifa->ifa_family;
-	sa->prefixlen = ifa->ifa_prefixlen;
-	memcpy(sa->addr, a, ifa->ifa_family == AF_INET6 ? 16 : 4);
-	return (NL_OK);
-}
-
-static void
-an_snap_drop(void *arg)
-{
-	(void)arg;
-	free(an_snap);
-	an_snap = NULL;
-	an_n_snap = an_snap_cap = 0;
-	an_snap_held = 0;
-}
-
-/*
- * Read what the kernel sent on the event socket and hand it to the
- * attached instances.  Also called by attach, with the host's watch
- * not involved, to deliver what is already queued.
- */
-static void
-an_events_cb(int fd, void *arg)
-{
-	static union {
-		struct nlmsghdr	 nh;
-		char		 buf[32768];
-	} rb;
-	struct an_ctx	*ctx;
-	struct sockaddr_nl snl;
-	struct iovec	 iov;
-	struct msghdr	 msg;
-	ssize_t		 n;
-	size_t		 j;
-	int		 i, overrun = 0;
-
-	(void)arg;
-	for (i = 0; i < AN_DRAIN_MAX; i++) {
-		iov.iov_base = rb.buf;
-		iov.iov_len = sizeof(rb.buf);
-		memset(&msg, 0, sizeof(msg));
-		msg.msg_name = &snl;
-		msg.msg_namelen = sizeof(snl);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		n = recvmsg(fd, &msg, MSG_DONTWAIT);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == ENOBUFS) {
-				overrun = 1;
-				continue;
-			}
-			AN_LOG(FIPD_LOG_ERR, "netlink receive: %s",
-			    strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (msg.msg_flags & MSG_TRUNC) {
-			overrun = 1;
-			continue;
-		}
-		/* Only the kernel speaks on these groups. */
-		if (msg.msg_namelen != sizeof(snl) || snl.nl_pid != 0)
-			continue;
-		an_events_parse(&rb.nh, (size_t)n);
-	}
-
-	if (!overrun)
-		return;
-	/*
-	 * Events were lost: what we expected to see of our own deletions is
-	 * now unknown, and a VIP may be gone unseen.
-	 */
-	TAILQ_FOREACH(ctx, &an_ctxs, entry) {
-		AN_LOG(FIPD_LOG_WARNING, "%s: netlink event overrun, "
-		    "re-checking VIPs", ctx->vi->name);
-		for (j = 0; j < ctx->n_vips; j++)
-			ctx->vips[j].own_dels = 0;
-		if (ctx->ifindex == 0 || an_resolve(ctx) == 0)
-			an_resync(ctx, "netlink overrun");
-	}
-}
-
-static void
-an_events_parse(const struct nlmsghdr *nh, size_t len)
-{
-	int		 left;
-
-	/*
-	 * Signed on purpose: NLMSG_NEXT() subtracts the aligned length, which
-	 * may exceed what is left when the last message is unpadded; the
-	 * count must go negative, not wrap.
-	 */
-	if (len > INT_MAX)
-		return;
-	left = (int)len;
-	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
-		switch (nh->nlmsg_type) {
-		case RTM_NEWADDR:
-		case RTM_DELADDR:
-			an_addr_msg(nh);
-			break;
-		case RTM_NEWLINK:
-		case RTM_DELLINK:
-			an_link_msg(nh);
-			break;
-		default:
-			break;
-		}
-	}
-}
-
-static struct an_vip *
-an_vip_find(struct an_ctx *ctx, int family, const void *addr)
-{
 	struct an_vip	*v;
-	size_t		 i, alen;
+	size_t		 i;
+	uint8_t		 plen;
+	int		 p;
 
-	alen = family == AF_INET6 ? 16 : 4;
 	for (i = 0; i < ctx->n_vips; i++) {
 		v = &ctx->vips[i];
-		if (v->addr->family == family &&
-		    memcmp(v->addr->u.raw, addr, alen) == 0)
-			return (v);
-	}
-	return (NULL);
-}
-
-/*
- * The local address of an address message: IPv4 names it IFA_LOCAL (and
- * IFA_ADDRESS is the peer of a point-to-point link), IPv6 only
- * IFA_ADDRESS.  Returns it with *ifap set, or NULL.
- */
-static const void *
-an_ifa_local(const struct nlmsghdr *nh, const struct ifaddrmsg **ifap)
-{
-	const struct ifaddrmsg	*ifa;
-	const struct rtattr	*rta;
-	const void		*local = NULL, *address = NULL;
-	unsigned int		 alen;
-	int			 left;	/* signed, as in an_events_parse() */
-
-	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifa)))
-		return (NULL);
-	ifa = NLMSG_DATA(nh);
-	if (ifa->ifa_family == AF_INET)
-		alen = 4;
-	else if (ifa->ifa_family == AF_INET6)
-		alen = 16;
-	else
-		return (NULL);
-
-	left = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa)));
-	for (rta = IFA_RTA(ifa); RTA_OK(rta, left);
-	    rta = RTA_NEXT(rta, left)) {
-		if (RTA_PAYLOAD(rta) != alen)
-			continue;
-		if (rta->rta_type == IFA_LOCAL)
-			local = RTA_DATA(rta);
-		else if (rta->rta_type == IFA_ADDRESS)
-			address = RTA_DATA(rta);
-	}
-	*ifap = ifa;
-	return (local != NULL ? local : address);
-}
-
-static void
-an_addr_msg(const struct nlmsghdr *nh)
-{
-	const struct ifaddrmsg	*ifa;
-	const void		*a;
-	struct an_ctx		*ctx;
-
-	if ((a = an_ifa_local(nh, &ifa)) == NULL || ifa->ifa_index == 0)
-		return;
-	TAILQ_FOREACH(ctx, &an_ctxs, entry) {
-		if (ctx->ifindex == ifa->ifa_index)
-			an_addr_ctx(ctx, nh->nlmsg_type, ifa->ifa_family, a);
-	}
-}
-
-/* An address event on the interface of ctx. */
-static void
-an_addr_ctx(struct an_ctx *ctx, int type, int family, const void *a)
-{
-	struct an_vip		*v;
-
-	if ((v = an_vip_find(ctx, family, a)) == NULL)
-		return;
-	if (type != RTM_DELADDR)
-		return;
-
-	if (v->own_dels > 0) {
-		v->own_dels--;
-		return;
-	}
-	if (!v->want || ctx->state != FIPD_STATE_MASTER)
-		return;
-	if (!an_readd_allowed(ctx))
-		return;
-	switch (an_vip_add(ctx, v)) {
-	case AN_DONE:
-		AN_LOG(FIPD_LOG_WARNING, "%s: VIP %s removed behind our back, "
-		    "re-added", ctx->vi->name, v->str);
-		an_api->count(an_host, ctx->vi, "vip_readded");
-		break;
-	case AN_ERR:
-		if (!v->retry) {
-			v->retry = 1;
-			an_api->timer_arm(ctx->t_retry, AN_RETRY_US);
+		plen = v->addr->prefixlen;
+		p = an_api->addr_present(an_host, ctx->ifindex, v->addr,
+		    &plen);
+		if (p == -1) {
+			AN_LOG(FIPD_LOG_WARNING, "%s: addresses of %s not "
+			    "known: stale VIPs not removed", ctx->vi->name,
+			    ctx->vi->ifname);
+			return;
 		}
-		break;
-	case AN_NOOP:
-		/* Already back, e.g. through a reconcile from the host. */
-		break;
-	}
-}
-
-static void
-an_link_msg(const struct nlmsghdr *nh)
-{
-	const struct ifinfomsg	*ifi;
-	const struct rtattr	*rta;
-	const char		*name = NULL;
-	struct an_ctx		*ctx;
-	unsigned int		 idx;
-	int			 left;	/* signed, as in an_events_parse() */
-	size_t			 plen;
-
-	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi)))
-		return;
-	ifi = NLMSG_DATA(nh);
-	if (ifi->ifi_index <= 0)
-		return;
-	idx = (unsigned int)ifi->ifi_index;
-
-	left = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
-	for (rta = IFLA_RTA(ifi); RTA_OK(rta, left);
-	    rta = RTA_NEXT(rta, left)) {
-		if (rta->rta_type != IFLA_IFNAME)
-			continue;
-		plen = RTA_PAYLOAD(rta);
-		if (plen > 0 && memchr(RTA_DATA(rta), '\0', plen) != NULL)
-			name = RTA_DATA(rta);
-	}
-	TAILQ_FOREACH(ctx, &an_ctxs, entry)
-		an_link_ctx(ctx, nh->nlmsg_type, idx, ifi->ifi_flags, name);
-}
-
-/* A link event (name may be NULL), for each attached instance. */
-static void
-an_link_ctx(struct an_ctx *ctx, int type, unsigned int idx,
-    unsigned int flags, const char *name)
-{
-	if (type == RTM_DELLINK) {
-		if (idx == ctx->ifindex) {
-			AN_LOG(FIPD_LOG_WARNING, "%s: interface %s went away",
-			    ctx->vi->name, ctx->vi->ifname);
-			ctx->ifindex = 0;
-		}
-		return;
-	}
-
-	if (idx == ctx->ifindex) {
-		/* Link changes (down/up) may flush addresses: re-check. */
-		if (ctx->state == FIPD_STATE_MASTER && (flags & IFF_UP))
-			an_resync(ctx, "link change");
-		return;
-	}
-	if (name != NULL && strcmp(name, ctx->vi->ifname) == 0) {
-		AN_LOG(FIPD_LOG_NOTICE, "%s: interface %s is now index %u",
-		    ctx->vi->name, ctx->vi->ifname, idx);
-		ctx->ifindex = idx;
-		an_resync(ctx, "interface reappeared");
+		if (p == 1)
+			an_request(ctx, v, AN_DEL, AN_W_STALE, NULL, plen);
 	}
 }
