@@ -1,7 +1,7 @@
 #!/bin/sh
 # action_netlink and action_arping with many instances at once: the
-# sockets they share, and that each instance still gets what concerns it.
-# Runs
+# sockets they share, that each instance still gets what concerns it, and
+# that a takeover of hundreds never waits on the kernel.  Runs
 # t/plugin_multi (a fake host for many instances; it stands in for the
 # daemon's kernel watcher) and ./fipd in private namespaces.  Needs root;
 # skips (77) otherwise.
@@ -347,7 +347,94 @@ else
 	echo "# no tbf qdisc: burst check skipped"
 fi
 
-# ------------------------------------- 6. the daemon: 1 vs 50 instances
+# ------------------------- 6. a takeover of 500 instances never waits
+# 500 instances (IPv4 and IPv6 VIPs) become MASTER in one pass: the
+# transitions only send (the acknowledgements are still unread when they
+# return), the loop then reads every acknowledgement, and no descriptor
+# or timer outlives the last detach (memory: the sanitizers).
+set -- -p "$NETLINK_SO" fds
+i=1
+while [ $i -le 500 ]; do
+	if [ $i -le 250 ]; then
+		v=198.51.100.$i
+	elif [ "$HAVE6" = 1 ]; then
+		v=2001:db8:5::$i
+	else
+		v=203.0.113.$((i - 250))
+	fi
+	set -- "$@" attach "T$i" veC "$v"
+	i=$((i + 1))
+done
+timeout 60 ip netns exec "$NSA" "$MULTI" "$@" fds sleep 0.1 cbtime \
+    master all readable sleep 1 readable cbtime fds \
+    backup all readable sleep 1 readable cbtime detach all fds \
+    >"$TMP/take.out" 2>"$TMP/take.err" &
+MPID=$!
+BGPIDS="$BGPIDS $MPID"
+# nveC: VIPs of the takeover on veC (198.51.100.1 is the link's own).
+nveC() {
+	ip -n "$NSA" -o addr show dev veC | grep -c \
+	    -e 'inet 198\.51\.100\.[0-9]*/32' -e 'inet6 2001:db8:5::' \
+	    -e 'inet 203\.0\.113\.[0-9]*/32'
+}
+wait_until 300 grep -q '^READABLE' "$TMP/take.out"
+peak=0
+k=0
+while [ $k -lt 30 ] && ! grep -q '^TIME backup' "$TMP/take.out"; do
+	n=$(nveC)
+	[ "$n" -gt "$peak" ] && peak=$n
+	sleep 0.1
+	k=$((k + 1))
+done
+multi_wait take
+set -- $(sed -n 's/^READABLE //p' "$TMP/take.out")
+tm=$(sed -n 's/^TIME master all //p' "$TMP/take.out")
+cb=$(sed -n 's/^CBTIME \([0-9]*\) .*/\1/p' "$TMP/take.out" | sed -n 2p)
+f=$(sed -n 's/^FDS //p' "$TMP/take.out" | tr '\n' ' ')
+echo "# takeover of 500: transitions ${tm:-?} us, acknowledgements read in ${cb:-?} us; fds $f"
+if [ $# = 4 ] && [ "$1" = 1 ] && [ "$2" = 0 ] && [ "$3" = 1 ] &&
+    [ "$4" = 0 ]; then
+	ok "takeover of 500: transitions return before the acknowledgements, the loop reads them all"
+else
+	fail "takeover: readable after master/sleep/backup/sleep: $*, want 1 0 1 0"
+fi
+[ "$peak" = 500 ] || fail "takeover: $peak of 500 VIPs seen on veC"
+[ "$(nveC)" = 0 ] || fail "takeover: $(nveC) VIPs left after detach"
+set -- $f
+[ $# = 4 ] && [ "$1" = "$4" ] && [ "$2" = "$3" ] ||
+    fail "takeover: descriptors before, attached, MASTER, after: $f"
+grep -q "cannot\|overrun\|giving up" "$TMP/take.err" &&
+    fail "takeover: errors: $(grep -m 3 'cannot\|overrun\|giving up' "$TMP/take.err")"
+
+# ------------------------- 7. detached with requests in flight
+# D1's add fails in the kernel (IPv6 disabled on veC) and D1 detaches
+# before the loop reads that error: the error is logged without it, no
+# retry touches it (a use after free would stop the sanitizers).  D2
+# keeps the socket open meanwhile.  Then the last detach with requests
+# in flight: their deletions are done all the same.
+if [ "$HAVE6" = 1 ]; then
+	ip netns exec "$NSA" sysctl -qw net.ipv6.conf.veC.disable_ipv6=1
+	multi_bg orphan attach D1 veC 2001:db8:6::1 attach D2 veA 192.0.2.120 \
+	    master all detach D1 sleep 0.3 fds \
+	    attach E1 veA 192.0.2.121,192.0.2.122 attach E2 veC 198.51.100.121 \
+	    master E1 master E2 detach all fds
+	multi_wait orphan
+	ip netns exec "$NSA" sysctl -qw net.ipv6.conf.veC.disable_ipv6=0
+	if grep -q "VIP 2001:db8:6::1/128 (instance stopped): cannot add it" \
+	    "$TMP/orphan.err" && ! grep -q "giving up\|on retry" \
+	    "$TMP/orphan.err" && ! has_addr veA 192.0.2.120 &&
+	    ! has_addr veA 192.0.2.121 && ! has_addr veA 192.0.2.122 &&
+	    ! has_addr veC 198.51.100.121; then
+		ok "requests of detached instances: outcome logged without them, deletions done"
+	else
+		fail "orphan: see below"
+		sed 's/^/  | /' "$TMP/orphan.out" "$TMP/orphan.err"
+	fi
+else
+	echo "# no IPv6 in this kernel: orphan check skipped"
+fi
+
+# ------------------------------------- 8. the daemon: 1 vs 50 instances
 # fipd_conf N OFF: N instances on veA, MASTER, unicast to a silent peer
 # (nothing runs in $NSB), VIPs 203.0.113.OFF+1 to OFF+N.
 fipd_conf() {
