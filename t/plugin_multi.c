@@ -20,8 +20,9 @@
  *                                   spent in timer and fd callbacks
  *                                   since the last cbtime
  *
- * master, backup, detach and reconcile print "TIME cmd who us", the time
- * the plugins took in the calls.  Every instance left is stopped and
+ * master, backup, detach and reconcile print "TIME cmd who us user_us
+ * sys_us", the time the plugins took in the calls (wall clock, then CPU
+ * in the process and in the kernel).  Every instance left is stopped and
  * detached at the end.  The fake host logs to stderr as "plugin: LEVEL:
  * msg", prints counters to stdout as "COUNT instance counter", runs
  * timers and fd watches on poll() and answers addr_present() with an
@@ -30,6 +31,7 @@
  */
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/resource.h>
 
 #include <arpa/inet.h>
 #include <net/if.h>
@@ -83,6 +85,7 @@ static void	 pm_detach(struct pm_inst *);
 static void	 pm_event(struct pm_inst *, enum fipd_event);
 static void	 pm_seen(struct pm_inst *);
 static void	 pm_watch(double);
+static uint64_t	 pm_tv_us(const struct timeval *);
 
 static const struct fipd_host_api pm_api = {
 	.abi_version = FIPD_PLUGIN_ABI_VERSION,
@@ -200,6 +203,12 @@ pm_detach(struct pm_inst *in)
 	free(in);
 }
 
+static uint64_t
+pm_tv_us(const struct timeval *tv)
+{
+	return ((uint64_t)tv->tv_sec * 1000000 + (uint64_t)tv->tv_usec);
+}
+
 static void
 pm_event(struct pm_inst *in, enum fipd_event ev)
 {
@@ -275,6 +284,7 @@ main(int argc, char *argv[])
 {
 	struct pm_plugin *pl;
 	struct pm_inst	*in, *tmp;
+	struct rusage	 ru0, ru1;
 	enum fipd_state	 to;
 	const char	*cmd, *who;
 	size_t		 i;
@@ -375,6 +385,7 @@ main(int argc, char *argv[])
 			return (2);
 		}
 		found = 0;
+		(void)getrusage(RUSAGE_SELF, &ru0);
 		t0 = fh_now();
 		for (in = TAILQ_FIRST(&pm_insts); in != NULL; in = tmp) {
 			tmp = TAILQ_NEXT(in, entry);
@@ -389,8 +400,14 @@ main(int argc, char *argv[])
 			else
 				pm_transition(in, to);
 		}
-		printf("TIME %s %s %llu\n", cmd, who,
-		    (unsigned long long)(fh_now() - t0));
+		t0 = fh_now() - t0;
+		(void)getrusage(RUSAGE_SELF, &ru1);
+		printf("TIME %s %s %llu %llu %llu\n", cmd, who,
+		    (unsigned long long)t0,
+		    (unsigned long long)(pm_tv_us(&ru1.ru_utime) -
+		    pm_tv_us(&ru0.ru_utime)),
+		    (unsigned long long)(pm_tv_us(&ru1.ru_stime) -
+		    pm_tv_us(&ru0.ru_stime)));
 		fflush(stdout);
 		if (!found) {
 			fprintf(stderr, "%s: no instance %s\n", cmd, who);

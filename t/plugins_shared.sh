@@ -388,7 +388,7 @@ while [ $k -lt 30 ] && ! grep -q '^TIME backup' "$TMP/take.out"; do
 done
 multi_wait take
 set -- $(sed -n 's/^READABLE //p' "$TMP/take.out")
-tm=$(sed -n 's/^TIME master all //p' "$TMP/take.out")
+tm=$(sed -n 's/^TIME master all \([0-9]*\) .*/\1/p' "$TMP/take.out")
 cb=$(sed -n 's/^CBTIME \([0-9]*\) .*/\1/p' "$TMP/take.out" | sed -n 2p)
 f=$(sed -n 's/^FDS //p' "$TMP/take.out" | tr '\n' ' ')
 echo "# takeover of 500: transitions ${tm:-?} us, acknowledgements read in ${cb:-?} us; fds $f"
