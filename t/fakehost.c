@@ -395,7 +395,8 @@ fh_dump_find(int fd, unsigned int ifindex, const struct fipd_addr *a,
 				continue;
 			/* IPv4 names the local address IFA_LOCAL. */
 			local = address = NULL;
-			rleft = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*ifa)));
+			rleft = (int)(nh->nlmsg_len -
+			    NLMSG_LENGTH(sizeof(*ifa)));
 			for (rta = IFA_RTA(ifa); RTA_OK(rta, rleft);
 			    rta = RTA_NEXT(rta, rleft)) {
 				if (RTA_PAYLOAD(rta) != alen)

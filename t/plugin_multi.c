@@ -253,7 +253,7 @@ pm_watch(double secs)
 		next = fh_now() + PM_WATCH_US;
 		fh_run(next < until ? next : until);
 		TAILQ_FOREACH(in, &pm_insts, entry) {
-			/* The addresses of a link that went are no deletions. */
+			/* A link's addresses that went are no deletions. */
 			if ((idx = if_nametoindex(in->ifname)) !=
 			    in->vi.ifindex) {
 				in->vi.ifindex = idx;

@@ -82,7 +82,7 @@ struct an_vip {
 	char			 str[AN_VIPSTRLEN];
 	int			 want;		/* should be on the interface */
 	int			 retry;		/* one retry is pending */
-	uint32_t		 seq;		/* latest request in flight, or 0 */
+	uint32_t		 seq;		/* unanswered request, or 0 */
 };
 
 struct an_ctx;
@@ -93,7 +93,7 @@ struct an_ctx;
  */
 struct an_req {
 	TAILQ_ENTRY(an_req)	 entry;		/* an_queue or an_sent */
-	TAILQ_ENTRY(an_req)	 centry;	/* ctx->reqs, while ctx is set */
+	TAILQ_ENTRY(an_req)	 centry;	/* ctx->reqs while ctx is set */
 	struct an_ctx		*ctx;		/* NULL once it detached */
 	struct nl_msg		*msg;		/* until sent */
 	uint32_t		 seq;
@@ -102,7 +102,7 @@ struct an_req {
 	const char		*what;		/* AN_W_READD: why missing */
 	unsigned int		 ifindex;
 	struct fipd_addr	 addr;		/* as requested */
-	uint8_t			 vplen;		/* the VIP's own prefix length */
+	uint8_t			 vplen;		/* the VIP's prefix length */
 	char			 str[AN_VIPSTRLEN]; /* the VIP, for logs */
 };
 
@@ -708,8 +708,8 @@ an_submit(struct an_req *r)
 			an_done(r, rc);
 			return;
 		}
-		AN_LOG(FIPD_LOG_DEBUG, "the kernel did not take a request (%s); "
-		    "queued", strerror(errno));
+		AN_LOG(FIPD_LOG_DEBUG, "the kernel did not take a request "
+		    "(%s); queued", strerror(errno));
 		an_api->timer_arm(an_t_queue, AN_QUEUE_US);
 	}
 	TAILQ_INSERT_TAIL(&an_queue, r, entry);
@@ -886,8 +886,8 @@ an_done(struct an_req *r, int err)
 
 	if (ctx == NULL) {
 		if (err != 0)
-			AN_LOG(FIPD_LOG_ERR, "VIP %s (instance stopped): cannot "
-			    "%s it on interface %u: %s", r->str,
+			AN_LOG(FIPD_LOG_ERR, "VIP %s (instance stopped): "
+			    "cannot %s it on interface %u: %s", r->str,
 			    r->op == AN_ADD ? "add" : "delete", r->ifindex,
 			    strerror(-err));
 		an_req_free(r);
