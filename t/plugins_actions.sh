@@ -186,6 +186,33 @@ else
 	sed 's/^/  | /' "$TMP/rec0.err"
 fi
 
+# RECONCILEs of one pass of the loop make one round of re-adds.  Someone
+# who keeps deleting gets 10 rounds a second; then re-adds pause and one
+# round at the end of the second puts back what is missing.
+set -- master sleep 0.1
+i=0
+while [ $i -lt 14 ]; do
+	set -- "$@" sh "ip addr del $VIP/32 dev veA" reconcile reconcile \
+	    sleep 0.01
+	i=$((i + 1))
+done
+t0=$(date +%s)
+drv_bg flap -i veA -v "$VIP/32" -p "$NETLINK_SO" "$@" sleep 1.2 \
+    sh "ip -o addr show dev veA >$TMP/flap.end" stop
+drv_wait flap
+n=$(count_lines "$TMP/flap.out" "^COUNT VI_1 vip_readded\$")
+if ! grep -q "keep disappearing" "$TMP/flap.err"; then
+	# 14 deletions took more than a second: no limit to see.
+	echo "# rate limit not reached in $(($(date +%s) - t0)) s (slow machine?)"
+	[ "$n" = 14 ] || fail "flap: $n re-adds of 14 deletions"
+elif [ "$n" -ge 11 ] && [ "$n" -le 13 ] && grep -q "$VIP/32 was missing (after re-add rate limit)" \
+    "$TMP/flap.err" && grep -q " $VIP/32 " "$TMP/flap.end"; then
+	ok "re-adds: one round per pass, 10 a second, then one after the pause ($n)"
+else
+	fail "flap: $n re-adds; see below"
+	sed 's/^/  | /' "$TMP/flap.out" "$TMP/flap.err"
+fi
+
 # ------------------------------- 4. requests: never waited for, never lost
 # nvips N: how many of 192.0.2.10 to 192.0.2.(10+N-1) are on veA.
 nvips() {

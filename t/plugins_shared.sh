@@ -524,4 +524,46 @@ fi
 fipd_stop
 [ "$(nvips 100)" = 0 ] || fail "fipd: VIPs left after stop"
 
+# ---------------- 9. the daemon: 30 VIPs of one instance deleted at once
+# The kernel watcher raises a RECONCILE for each; its cache does not show
+# yet what was re-added for the previous ones.  All are back at once,
+# with no pause of the re-add rate limit.
+{
+	fipd_conf 1 0 | grep -v '^virtual_ipaddress'
+	k=1
+	while [ $k -le 30 ]; do
+		echo "virtual_ipaddress = 203.0.113.$((200 + k))/32"
+		k=$((k + 1))
+	done
+} >"$TMP/fipd.conf"
+n30() {
+	ip -n "$NSA" -o addr show dev veA | grep -c 'inet 203\.0\.113\.2[0-3][0-9]/32'
+}
+n30_is() { [ "$(n30)" = "$1" ]; }
+ip netns exec "$NSA" "$FIPD" -n -f "$TMP/fipd.conf" -p "$TMP/fipd.pid" \
+    -s "$TMP/fipd.sock" >"$TMP/fipd.log" 2>&1 &
+FPID=$!
+BGPIDS="$BGPIDS $FPID"
+if wait_until 50 n30_is 30; then
+	: >"$TMP/del30"
+	k=1
+	while [ $k -le 30 ]; do
+		echo "addr del 203.0.113.$((200 + k))/32 dev veA" >>"$TMP/del30"
+		k=$((k + 1))
+	done
+	ip -n "$NSA" -batch "$TMP/del30"
+	if wait_until 5 n30_is 30 &&
+	    ! grep -q 'keep disappearing' "$TMP/fipd.log"; then
+		ok "fipd: 30 VIPs deleted at once are back within 0.5 s, no re-add pause"
+	else
+		fail "fipd: $(n30) of 30 VIPs back after 0.5 s"
+		grep 'action_netlink' "$TMP/fipd.log" | tail -5 | sed 's/^/  | /'
+	fi
+else
+	fail "fipd: the 30 VIPs did not appear"
+	sed 's/^/  | /' "$TMP/fipd.log"
+fi
+fipd_stop
+[ "$(n30)" = 0 ] || fail "fipd: VIPs left after stop"
+
 unit_finish

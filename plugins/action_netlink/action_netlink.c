@@ -48,7 +48,7 @@
 #define AN_QUEUE_US	10000		/* next try of a request not taken */
 #define AN_FINI_US	100000		/* for the last tries at unloading */
 #define AN_READD_WINDOW	1000000		/* re-add rate limit window */
-#define AN_READD_MAX	10		/* re-adds per window, per instance */
+#define AN_READD_MAX	10		/* re-add rounds per window, instance */
 /*
  * Receive buffer for the acknowledgements: a takeover of every instance
  * at once sends all its requests in one pass of the loop, and each
@@ -114,7 +114,8 @@ struct an_ctx {
 	enum fipd_state		 state;
 	int			 linked;	/* holds a reference */
 	struct fipd_timer	*t_retry;
-	struct fipd_timer	*t_resync;
+	struct fipd_timer	*t_reconcile;	/* RECONCILEs of one pass */
+	struct fipd_timer	*t_resync;	/* end of a re-add pause */
 	struct an_vip		*vips;
 	size_t			 n_vips;
 	struct an_reqs		 reqs;		/* its requests in flight */
@@ -150,6 +151,7 @@ static void	 an_req_free(struct an_req *);
 static void	 an_vip_apply(struct an_ctx *, struct an_vip *, int);
 static void	 an_vip_failed(struct an_ctx *, struct an_vip *, int);
 static void	 an_retry_cb(void *);
+static void	 an_reconcile_cb(void *);
 static void	 an_resync_cb(void *);
 static void	 an_resync(struct an_ctx *, const char *, int);
 static int	 an_readd_allowed(struct an_ctx *);
@@ -280,6 +282,8 @@ an_attach(struct fipd_host *h, const struct fipd_instance *vi, void *conf,
 	}
 
 	if ((ctx->t_retry = an_api->timer_new(h, an_retry_cb, ctx)) == NULL ||
+	    (ctx->t_reconcile = an_api->timer_new(h, an_reconcile_cb,
+	    ctx)) == NULL ||
 	    (ctx->t_resync = an_api->timer_new(h, an_resync_cb, ctx)) == NULL) {
 		AN_LOG(FIPD_LOG_ERR, "%s: cannot create timers", vi->name);
 		goto fail;
@@ -324,6 +328,8 @@ an_free(struct an_ctx *ctx)
 	}
 	if (ctx->t_retry != NULL)
 		an_api->timer_free(ctx->t_retry);
+	if (ctx->t_reconcile != NULL)
+		an_api->timer_free(ctx->t_reconcile);
 	if (ctx->t_resync != NULL)
 		an_api->timer_free(ctx->t_resync);
 	free(ctx->vips);
@@ -431,6 +437,7 @@ an_transition(void *ictx, const struct fipd_transition *t)
 	if (t->to == prev)
 		return;
 	an_api->timer_cancel(ctx->t_retry);
+	an_api->timer_cancel(ctx->t_reconcile);
 	an_api->timer_cancel(ctx->t_resync);
 	for (i = 0; i < ctx->n_vips; i++)
 		ctx->vips[i].retry = 0;
@@ -456,7 +463,14 @@ an_event(void *ictx, enum fipd_event ev)
 
 	switch (ev) {
 	case FIPD_EV_RECONCILE:
-		an_resync(ctx, "reconcile", 1);
+		/*
+		 * The host raises one per VIP gone, as its watcher reads the
+		 * deletions, and its view may not show yet what this plugin
+		 * re-added for the previous one: look once, on the next pass
+		 * of the loop.
+		 */
+		if (ctx->state == FIPD_STATE_MASTER)
+			an_api->timer_arm(ctx->t_reconcile, 0);
 		break;
 	case FIPD_EV_LINK:
 		an_link(ctx);
@@ -1014,6 +1028,12 @@ an_retry_cb(void *arg)
 }
 
 static void
+an_reconcile_cb(void *arg)
+{
+	an_resync(arg, "reconcile", 1);
+}
+
+static void
 an_resync_cb(void *arg)
 {
 	an_resync(arg, "after re-add rate limit", 0);
@@ -1021,11 +1041,11 @@ an_resync_cb(void *arg)
 
 /*
  * While MASTER, put back each wanted VIP the kernel watcher does not see
- * (rate-limited when the host reported a deletion).  A VIP with a retry
- * pending is left to it.  One with an add in flight is not: the kernel
- * applied that add inside sendmsg(), so a deletion reported since came
- * after it (and if the watcher has not seen the add yet, adding again
- * costs an EEXIST).
+ * (a round that finds one missing counts against the rate limit when the
+ * host reported a deletion).  A VIP with a retry pending is left to it.
+ * One with an add in flight is not: the kernel applied that add inside
+ * sendmsg(), so a deletion reported since came after it (and if the
+ * watcher has not seen the add yet, adding again costs an EEXIST).
  */
 static void
 an_resync(struct an_ctx *ctx, const char *why, int limited)
@@ -1042,8 +1062,11 @@ an_resync(struct an_ctx *ctx, const char *why, int limited)
 		if (!v->want || v->retry || an_api->addr_present(an_host,
 		    ctx->ifindex, v->addr, NULL) == 1)
 			continue;
-		if (limited && !an_readd_allowed(ctx))
-			return;
+		if (limited) {
+			if (!an_readd_allowed(ctx))
+				return;
+			limited = 0;
+		}
 		an_request(ctx, v, AN_ADD, AN_W_READD, why,
 		    v->addr->prefixlen);
 	}
@@ -1051,8 +1074,8 @@ an_resync(struct an_ctx *ctx, const char *why, int limited)
 
 /*
  * Someone who keeps deleting our addresses must not turn us into a busy
- * loop: allow AN_READD_MAX re-adds per second, then wait for the window
- * to end and re-check everything once.
+ * loop: allow AN_READD_MAX rounds of re-adds per second, then wait for
+ * the window to end and re-check everything once.
  */
 static int
 an_readd_allowed(struct an_ctx *ctx)
