@@ -63,8 +63,19 @@ struct strchunk {
 /* A configuration file is read whole: refuse one beyond this. */
 #define CFG_FILE_MAX	(64 * 1024 * 1024)
 
+/* One error or warning, printed at the end of the load. */
+struct cfg_msg {
+	int line;
+	size_t order;		/* among messages of one line */
+	char *text;
+};
+
 struct loader {
 	const char *name;	/* file name for messages */
+	struct cfg_msg *msgs;
+	size_t n_msgs;
+	int keepalived_line;	/* a keepalived.conf construct, or 0 */
+	char keepalived_text[48];
 	FILE *errs;
 	int nerr;
 	int line;		/* lines read so far */
@@ -86,6 +97,7 @@ static char default_plugin_dir[4096] = PKGLIBDIR;
 
 static void cfg_err(struct loader *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
+static void msgs_free(struct loader *);
 static void cfg_warn(struct loader *, int, const char *, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -120,22 +132,45 @@ cfg_set_default_plugin_dir(const char *dir)
 	snprintf(default_plugin_dir, sizeof(default_plugin_dir), "%s", dir);
 }
 
+/*
+ * Messages are kept and printed sorted by line at the end of the load
+ * (the passes find them out of order), each on one line with control
+ * bytes shown as \xNN (a binary file must not write to the terminal).
+ */
+static void
+msg_add(struct loader *ld, int line, const char *prefix, const char *fmt,
+    va_list ap)
+{
+	char text[1024], *out;
+	const unsigned char *c;
+	size_t n = 0;
+	struct cfg_msg *m;
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	out = xmalloc(strlen(text) * 4 + strlen(prefix) + 1);
+	n = (size_t)sprintf(out, "%s", prefix);
+	for (c = (const unsigned char *)text; *c != '\0'; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			n += (size_t)sprintf(out + n, "\\x%02x", *c);
+		else
+			out[n++] = (char)*c;
+	out[n] = '\0';
+	ld->msgs = xrealloc(ld->msgs, (ld->n_msgs + 1) * sizeof(*ld->msgs));
+	m = &ld->msgs[ld->n_msgs];
+	m->line = line;
+	m->order = ld->n_msgs++;
+	m->text = out;
+}
+
 static void
 cfg_err(struct loader *ld, int line, const char *fmt, ...)
 {
 	va_list ap;
 
 	ld->nerr++;
-	if (ld->errs == NULL)
-		return;
-	if (line > 0)
-		fprintf(ld->errs, "%s:%d: ", ld->name, line);
-	else
-		fprintf(ld->errs, "%s: ", ld->name);
 	va_start(ap, fmt);
-	vfprintf(ld->errs, fmt, ap);
+	msg_add(ld, line, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', ld->errs);
 }
 
 /* A remark that does not refuse the file: "FILE:LINE: warning: ...". */
@@ -144,13 +179,37 @@ cfg_warn(struct loader *ld, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (ld->errs == NULL)
-		return;
-	fprintf(ld->errs, "%s:%d: warning: ", ld->name, line);
 	va_start(ap, fmt);
-	vfprintf(ld->errs, fmt, ap);
+	msg_add(ld, line, "warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', ld->errs);
+}
+
+static int
+msg_cmp(const void *a, const void *b)
+{
+	const struct cfg_msg *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Print the messages by line (file-wide ones, line 0, first). */
+static void
+msgs_print(struct loader *ld)
+{
+	size_t i;
+
+	if (ld->errs == NULL || ld->n_msgs == 0)
+		return;
+	qsort(ld->msgs, ld->n_msgs, sizeof(*ld->msgs), msg_cmp);
+	for (i = 0; i < ld->n_msgs; i++)
+		if (ld->msgs[i].line > 0)
+			fprintf(ld->errs, "%s:%d: %s\n", ld->name,
+			    ld->msgs[i].line, ld->msgs[i].text);
+		else
+			fprintf(ld->errs, "%s: %s\n", ld->name,
+			    ld->msgs[i].text);
 }
 
 /* ----------------------------------------------------------- raw pass */
@@ -230,6 +289,25 @@ ent_add(struct loader *ld, struct ent **ents, size_t *n, size_t *cap,
 	e->line = line;
 }
 
+/* Does a (trimmed) line look like keepalived.conf's syntax? */
+static int
+keepalived_syntax(const char *s)
+{
+	static const char *const words[] = { "vrrp_instance", "vrrp_script",
+	    "vrrp_sync_group", "global_defs", "virtual_server",
+	    "track_script", NULL };
+	size_t i, n = strlen(s);
+
+	if (strchr(s, '=') != NULL)
+		return 0;
+	if (n > 0 && (s[n - 1] == '{' || strcmp(s, "}") == 0))
+		return 1;
+	for (i = 0; words[i] != NULL; i++)
+		if (strncmp(s, words[i], strlen(words[i])) == 0)
+			return 1;
+	return 0;
+}
+
 /* Inspect each physical line for section headers and syntax errors. */
 static void
 scan_line(struct loader *ld, const char *text, int line)
@@ -271,6 +349,11 @@ scan_line(struct loader *ld, const char *text, int line)
 		ld->sects[ld->n_sects++] = sc;
 		ld->cur = sc;
 		return;
+	}
+	if (ld->keepalived_line == 0 && keepalived_syntax(s)) {
+		ld->keepalived_line = line;
+		snprintf(ld->keepalived_text, sizeof(ld->keepalived_text),
+		    "%s", s);
 	}
 	if (strchr(s, '=') == NULL && strchr(s, ':') == NULL)
 		cfg_err(ld, line, "syntax error: expected 'key = value'");
@@ -326,10 +409,28 @@ cfg_handler(void *user, const char *section, const char *key,
     const char *value)
 {
 	struct loader *ld = user;
+	char buf[CFG_LINE_MAX], *h;
 	size_t cap;
+	int q = 0;
 
 	if (value == NULL)
 		value = "";
+	/*
+	 * A comment after a value starts with whitespace and '#' as with
+	 * ';' (which inih removes), outside quotes: "100  # the master" is
+	 * 100, not a value with a comment in it.
+	 */
+	snprintf(buf, sizeof(buf), "%s", value);
+	for (h = buf; *h != '\0'; h++) {
+		if (*h == '"' || *h == '\'')
+			q = q == 0 ? *h : q == *h ? 0 : q;
+		else if (*h == '#' && q == 0 && h > buf &&
+		    (h[-1] == ' ' || h[-1] == '\t')) {
+			*h = '\0';
+			value = trim(buf);
+			break;
+		}
+	}
 	if (section[0] == '\0' || ld->cur == NULL) {
 		cap = ld->n_outside;
 		ent_add(ld, &ld->outside, &ld->n_outside, &cap, key, value,
@@ -1025,6 +1126,76 @@ sect_key(const struct sect *sc, const char *key)
 	return NULL;
 }
 
+/* Edit distance of a and b, or more than max (then max + 1). */
+static size_t
+edit_distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[64], prev, t, best;
+
+	if (la >= sizeof(d) / sizeof(d[0]) || lb >= sizeof(d) / sizeof(d[0]))
+		return max + 1;
+	if ((la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = d[0];
+		d[0] = i;
+		best = d[0];
+		for (j = 1; j <= lb; j++) {
+			t = d[j];
+			d[j] = prev + (a[i - 1] != b[j - 1]);
+			if (d[j - 1] + 1 < d[j])
+				d[j] = d[j - 1] + 1;
+			if (t + 1 < d[j])
+				d[j] = t + 1;
+			prev = t;
+			if (d[j] < best)
+				best = d[j];
+		}
+		if (best > max)
+			return max + 1;
+	}
+	return d[lb];
+}
+
+/*
+ * " (did you mean 'KEY'?)" for the closest known key (a core table, a
+ * plugin's table, the action plugins' with actions set), or "".
+ */
+static const char *
+did_you_mean(const char *key, const struct key *t, size_t n,
+    const struct fipd_conf_schema *s, int actions)
+{
+	static char buf[96];
+	const char *best = NULL;
+	size_t i, d, bd, max;
+	struct plug *p;
+
+	max = strlen(key) < 6 ? 1 : 2;
+	bd = max + 1;
+#define TRY(name) do {							\
+	if ((d = edit_distance(key, (name), max)) < bd) {		\
+		bd = d;							\
+		best = (name);						\
+	}								\
+} while (0)
+	for (i = 0; i < n; i++)
+		TRY(t[i].name);
+	for (i = 0; s != NULL && i < s->n_keys; i++)
+		TRY(s->keys[i].name);
+	for (p = actions ? plug_next_action(NULL) : NULL; p != NULL;
+	    p = plug_next_action(p))
+		for (i = 0; plug_desc(p)->action->conf != NULL &&
+		    i < plug_desc(p)->action->conf->n_keys; i++)
+			TRY(plug_desc(p)->action->conf->keys[i].name);
+#undef TRY
+	if (best == NULL)
+		return "";
+	snprintf(buf, sizeof(buf), " (did you mean '%s'?)", best);
+	return buf;
+}
+
 static void
 load_global(struct loader *ld, const struct sect *sc)
 {
@@ -1040,7 +1211,9 @@ load_global(struct loader *ld, const struct sect *sc)
 		if (table_entry(&pc, global_keys, N_GLOBAL_KEYS, lines,
 		    &ld->cfg->global, &sc->ents[i]) == 1)
 			cfg_err(ld, sc->ents[i].line, "unknown key '%s' in "
-			    "[global]", sc->ents[i].key);
+			    "[global]%s", sc->ents[i].key, did_you_mean(
+			    sc->ents[i].key, global_keys, N_GLOBAL_KEYS, NULL,
+			    0));
 }
 
 static void
@@ -1090,7 +1263,9 @@ load_check(struct loader *ld, const struct sect *sc, const char *name)
 			continue;
 		if (plugin_key(ld, c->pc, e) == 1)
 			cfg_err(ld, e->line, "unknown key '%s' in [check %s] "
-			    "(type %s)", e->key, name, type->value);
+			    "(type %s)%s", e->key, name, type->value,
+			    did_you_mean(e->key, check_keys, CK_MAX, ops->conf,
+			    0));
 	}
 	if (lines[CK_TIMEOUT] == 0)
 		c->timeout_cs = c->interval_cs;
@@ -1129,8 +1304,8 @@ instance_plugin_key(struct loader *ld, struct cfg_instance *ci,
 	TAILQ_FOREACH(pc, &ci->plugconfs, entry)
 		if (plugin_key(ld, pc->pc, e) == 0)
 			return;
-	cfg_err(ld, e->line, "unknown key '%s' in [instance %s]", e->key,
-	    ci->name);
+	cfg_err(ld, e->line, "unknown key '%s' in [instance %s]%s", e->key,
+	    ci->name, did_you_mean(e->key, instance_keys, IK_MAX, NULL, 1));
 }
 
 static void
@@ -1391,6 +1566,17 @@ cfg_parse(struct loader *ld)
 		cfg_err(ld, 0, "no [instance NAME] section: nothing to run "
 		    "(the installed fipd.conf is a commented example; see "
 		    "fipd.conf(5))");
+	/*
+	 * A keepalived.conf gives one error per line: say what it is and
+	 * what to do instead.
+	 */
+	if (ld->keepalived_line > 0 && ld->nerr > 0) {
+		msgs_free(ld);
+		cfg_err(ld, ld->keepalived_line, "this looks like a "
+		    "keepalived.conf ('%s'): fipd reads INI sections; convert "
+		    "it with fipd-import-keepalived(8)", ld->keepalived_text);
+	}
+	msgs_print(ld);
 	if (ld->nerr > 0) {
 		cfg_free(c);
 		return NULL;
@@ -1399,11 +1585,25 @@ cfg_parse(struct loader *ld)
 }
 
 static void
+msgs_free(struct loader *ld)
+{
+	size_t i;
+
+	for (i = 0; i < ld->n_msgs; i++)
+		free(ld->msgs[i].text);
+	free(ld->msgs);
+	ld->msgs = NULL;
+	ld->n_msgs = 0;
+	ld->nerr = 0;
+}
+
+static void
 loader_free(struct loader *ld)
 {
 	struct strchunk *c;
 	size_t i;
 
+	msgs_free(ld);
 	for (i = 0; i < ld->n_sects; i++) {
 		free(ld->sects[i]->ents);
 		free(ld->sects[i]->name);

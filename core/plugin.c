@@ -525,11 +525,40 @@ plug_load_named_actions(const char *dirs, const char *names, char *err,
 	return rc;
 }
 
+static int is_check_file(const struct dirent *);
+
+/* The types of the check plugins in dirs: "http, script, tcp". */
+static void
+check_types(const char *dirs, char *out, size_t len)
+{
+	char *list, *dir, *save = NULL;
+	struct dirent **ents;
+	size_t n0;
+	int n, i;
+
+	out[0] = '\0';
+	list = xstrdup(dirs);
+	for (dir = strtok_r(list, ":", &save); dir != NULL;
+	    dir = strtok_r(NULL, ":", &save)) {
+		if ((n = scandir(dir, &ents, is_check_file, alphasort)) < 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			n0 = strlen(out);
+			snprintf(out + n0, len - n0, "%s%.*s", n0 > 0 ? ", " :
+			    "", (int)(strlen(ents[i]->d_name) - 9),
+			    ents[i]->d_name + 6);
+			free(ents[i]);
+		}
+		free(ents);
+	}
+	free(list);
+}
+
 struct plug *
 plug_check_type(const char *dirs, const char *type, char *err,
     size_t errlen)
 {
-	char *list, *dir, *save = NULL, path[PATH_MAX];
+	char *list, *dir, *save = NULL, path[PATH_MAX], avail[256];
 	struct plug *p;
 
 	if (!valid_ident(type)) {
@@ -540,7 +569,9 @@ plug_check_type(const char *dirs, const char *type, char *err,
 		if (p->desc->kind == FIPD_PLUGIN_CHECK &&
 		    strcmp(p->desc->type, type) == 0)
 			return p;
-	snprintf(err, errlen, "no plugin check_%s.so in %s", type, dirs);
+	check_types(dirs, avail, sizeof(avail));
+	snprintf(err, errlen, "no plugin check_%s.so in %s (available: %s)",
+	    type, dirs, avail[0] != '\0' ? avail : "none");
 	list = xstrdup(dirs);
 	for (dir = strtok_r(list, ":", &save); dir != NULL;
 	    dir = strtok_r(NULL, ":", &save)) {

@@ -387,6 +387,57 @@ START_TEST(cfg_shipped_example)
 }
 END_TEST
 
+/*
+ * Usability of the messages (issue 15): sorted by line, control bytes
+ * escaped, a keepalived.conf recognised, "did you mean", a '#' comment
+ * after a value, the check types available.
+ */
+START_TEST(cfg_messages)
+{
+	struct cfg *c;
+	const char *p, *q;
+
+	/* The VRID clash (found last) prints before a later line's error. */
+	refused("[instance A]\ninterface = eth0\nvirtual_router_id = 5\n"
+	    "virtual_ipaddress = 192.0.2.1\n"
+	    "[instance B]\ninterface = eth0\nvirtual_router_id = 5\n"
+	    "virtual_ipaddress = 192.0.2.2\npriority = 300\n",
+	    "t.conf:9: priority");
+	p = strstr(errbuf, "t.conf:7:");
+	q = strstr(errbuf, "t.conf:9:");
+	ck_assert_msg(p != NULL && q != NULL && p < q, "not sorted:\n%s",
+	    errbuf);
+	/* No raw control byte reaches the terminal. */
+	refused("[global]\nrouter_id = a\x01\x1b[2Jb\n" INST,
+	    "'a\\x01\\x1b[2Jb'");
+	ck_assert_ptr_null(strchr(errbuf, '\x1b'));
+	/* One line for a keepalived.conf, not one per line. */
+	refused("global_defs {\n  router_id web1\n}\nvrrp_instance VI_1 {\n"
+	    "  state MASTER\n  interface eth0\n}\n",
+	    "t.conf:1: this looks like a keepalived.conf ('global_defs {'): "
+	    "fipd reads INI sections; convert it with "
+	    "fipd-import-keepalived(8)");
+	ck_assert_msg(strchr(errbuf, '\n') == errbuf + strlen(errbuf) - 1,
+	    "more than one line:\n%s", errbuf);
+	/* Did you mean. */
+	refused(INST "prority = 50\n",
+	    "unknown key 'prority' in [instance VI_1] (did you mean "
+	    "'priority'?)");
+	refused("[global]\nrouter_di = x\n" INST,
+	    "(did you mean 'router_id'?)");
+	/* '#' after a value, after whitespace, outside quotes. */
+	c = load(INST "priority = 120  # the master\n");
+	ck_assert_msg(c != NULL, "errors: %s", errbuf);
+	ck_assert_int_eq(TAILQ_FIRST(&c->instances)->priority, 120);
+	cfg_free(c);
+	/* An unknown check type lists the ones there are. */
+	refused("[global]\nplugin_dir = " TEST_PLUGIN_DIR "\nactions =\n"
+	    "[check web]\ntype = htp\n" INST,
+	    "no plugin check_htp.so in " TEST_PLUGIN_DIR " (available: "
+	    "dummy)");
+}
+END_TEST
+
 /* A directory is not a configuration file, and says so. */
 START_TEST(cfg_directory)
 {
@@ -584,6 +635,7 @@ suite_config(void)
 	tcase_add_test(tc, cfg_long_line);
 	tcase_add_test(tc, cfg_shipped_files);
 	tcase_add_test(tc, cfg_directory);
+	tcase_add_test(tc, cfg_messages);
 	tcase_add_test(tc, cfg_shipped_example);
 	tcase_add_test(tc, cfg_typed_diff);
 	tcase_add_test(tc, cfg_check_typed_diff);
