@@ -6,6 +6,7 @@
 
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <net/if.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -61,6 +62,33 @@ usage(FILE *f, int status)
 	    "See fipd(8) and fipd.conf(5).\n",
 	    SYSCONFDIR "/fipd/fipd.conf", RUNDIR "/fipd.pid");
 	exit(status);
+}
+
+/*
+ * -t on this host: an interface a section names that does not exist here
+ * is worth a warning (a typo, or the config of another host); fipd would
+ * wait for it.
+ */
+static void
+warn_absent_interfaces(const struct cfg *c)
+{
+	const struct cfg_instance *ci;
+	size_t i;
+
+	TAILQ_FOREACH(ci, &c->instances, entry) {
+		if (if_nametoindex(ci->ifname) == 0)
+			fprintf(stderr, "%s:%d: warning: [instance %s]: "
+			    "interface %s does not exist on this host (fipd "
+			    "would wait for it)\n", c->path, ci->line,
+			    ci->name, ci->ifname);
+		for (i = 0; i < ci->n_track_if; i++)
+			if (if_nametoindex(ci->track_if[i]) == 0)
+				fprintf(stderr, "%s:%d: warning: [instance %s]: "
+				    "track_interface %s does not exist on this "
+				    "host (the instance is in FAULT while it is "
+				    "absent)\n", c->path, ci->line, ci->name,
+				    ci->track_if[i]);
+	}
 }
 
 /* -K: the key tables, with the plugins of the config's plugin_dir. */
@@ -263,6 +291,7 @@ main(int argc, char *argv[])
 		c = cfg_load(conf_path, stderr);
 		if (c == NULL)
 			return 1;
+		warn_absent_interfaces(c);
 		fprintf(stderr, "%s: configuration OK\n", conf_path);
 		cfg_free(c);
 		plug_unload_all();

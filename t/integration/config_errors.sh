@@ -227,6 +227,75 @@ check "missing config file: exit 1 naming the file (got $RC)" \
 
 # The good configs: the test topology's own, and the shipped examples with
 # plugin_dir pointed at the build tree.
+# usable NAME PATTERN [EXIT] < CONF: fipd -t's stderr (on the config after a
+# generated [global] header) matches the extended regex PATTERN, with exit
+# EXIT (default 1): messages an operator can act on (issue 15).
+usable() {
+	local name=$1 pat=$2 want=${3:-1} f
+	n=$((n + 1))
+	f=$T_DIR/use$(printf %02d $n).conf
+	{ printf '[global]\nplugin_dir = %s\n\n' "$T_PLUGDIR"; cat; } > "$f"
+	run_t "$f"
+	if [ "$RC" = "$want" ] && grep -qE -- "$pat" <<< "$ERR"; then
+		ok "$name: $(grep -E -- "$pat" <<< "$ERR" | head -n 1)"
+	else
+		fail "$name: expected exit $want and /$pat/; got exit $RC, stderr:"
+		sed 's/^/    | /' <<< "$ERR" | head -n 10
+	fi
+}
+
+usable "did you mean, for a misspelt key" "use[0-9]+.conf:7: unknown key 'prioirty' in \[instance VI_1\] \(did you mean 'priority'\?\)" <<'EOF'
+[instance VI_1]
+interface = eth0
+virtual_router_id = 50
+prioirty = 100
+virtual_ipaddress = 192.0.2.100/32
+EOF
+usable "an unknown check type lists the available ones" "no plugin check_htpp.so in .*\(available: http, script, tcp\)" <<'EOF'
+[check web]
+type = htpp
+[instance VI_1]
+interface = eth0
+virtual_router_id = 50
+virtual_ipaddress = 192.0.2.100/32
+EOF
+usable "a '#' comment after a value" "configuration OK" 0 <<'EOF'
+[instance VI_1]
+interface = lo  # the test host's loopback
+virtual_router_id = 50   # the group
+priority = 100 # the master
+virtual_ipaddress = 192.0.2.100/32
+EOF
+usable "an absent interface is a warning of -t, naming it" "use[0-9]+.conf:4: warning: \[instance VI_1\]: interface nosuch9 does not exist on this host" 0 <<'EOF'
+[instance VI_1]
+interface = nosuch9
+virtual_router_id = 50
+virtual_ipaddress = 192.0.2.100/32
+EOF
+printf 'global_defs {\n   router_id web1\n}\nvrrp_instance VI_1 {\n    state MASTER\n    interface eth0\n}\n' > "$T_DIR/keepalived.conf"
+run_t "$T_DIR/keepalived.conf"
+check "a keepalived.conf gets one line pointing to the importer (exit $RC): $ERR" \
+	eval '[ "$RC" = 1 ] && [ "$(wc -l <<< "$ERR")" = 1 ] && grep -q "looks like a keepalived.conf .*fipd-import-keepalived" <<< "$ERR"'
+printf '[global]\nrouter_id = a\033[2Jb\001\n' > "$T_DIR/binary.conf"
+run_t "$T_DIR/binary.conf"
+check "control bytes are shown escaped, never raw: $(grep -F 'router_id' <<< "$ERR" | tr -d '\033')" \
+	eval '[ "$RC" = 1 ] && ! grep -q $'"'"'\033'"'"' <<< "$ERR" && grep -qF '"'"'\x1b[2Jb\x01'"'"' <<< "$ERR"'
+mkdir -p "$T_DIR/confdir"
+run_t "$T_DIR/confdir"
+check "a directory is named as such: $ERR" eval '[ "$RC" = 1 ] && grep -q "is a directory, not a configuration file" <<< "$ERR"'
+usable "errors come sorted by line (the VRID clash, found last, before line 12)" "use[0-9]+.conf:10: virtual_router_id 5 is already used" <<'EOF'
+[instance A]
+interface = eth0
+virtual_router_id = 5
+virtual_ipaddress = 192.0.2.1
+[instance B]
+interface = eth0
+virtual_router_id = 5
+virtual_ipaddress = 192.0.2.2
+priority = 300
+EOF
+check "  and in order" eval 'grep -oE "use[0-9]+.conf:[0-9]+:" <<< "$ERR" | cut -d: -f2 | sort -c -n'
+
 good() { # NAME FILE
 	run_t "$2"
 	if [ "$RC" = 0 ]; then
