@@ -23,6 +23,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <errno.h>
+#include <glob.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -51,6 +52,19 @@ struct sect {
 	int dup;		/* a second header of an earlier section */
 	struct ent *ents;
 	size_t n_ents, cap_ents;
+};
+
+/* One file being read; the root is in[0], includes above it. */
+#define CFG_INCLUDE_DEPTH 8
+struct input {
+	char *text;		/* owned (NULL: the caller's string) */
+	const char *buf;
+	size_t len, pos;
+	int file;		/* index in cfg->files */
+	int fline;		/* lines read from it so far */
+	char **pend;		/* the matches of its include to read next */
+	size_t n_pend, i_pend;
+	int inc_line;		/* the include line, for errors */
 };
 
 /* Where the entries' strings live: freed at once with the loader. */
@@ -87,9 +101,9 @@ struct loader {
 	size_t n_outside;
 	struct nhash check_names;
 	struct strchunk *strs;
-	/* input */
-	const char *buf;
-	size_t len, pos;
+	/* input: the file, then the files it includes (a stack) */
+	struct input in[CFG_INCLUDE_DEPTH + 1];
+	int depth;
 	struct cfg *cfg;
 };
 
@@ -195,21 +209,58 @@ msg_cmp(const void *a, const void *b)
 }
 
 /* Print the messages by line (file-wide ones, line 0, first). */
+/*
+ * Write a message, its "line N)" references (lines numbered across the
+ * included files) as the line in its file, or as FILE:LINE when that is
+ * another file than the message's.
+ */
+static void
+msg_write(struct loader *ld, const char *file, const char *t)
+{
+	const char *q, *f;
+	char *end;
+	long l;
+	int fl;
+
+	while ((q = strstr(t, "line ")) != NULL) {
+		l = strtol(q + 5, &end, 10);
+		if (end == q + 5 || *end != ')' || ld->cfg == NULL) {
+			fwrite(t, 1, (size_t)(q + 5 - t), ld->errs);
+			t = q + 5;
+			continue;
+		}
+		fwrite(t, 1, (size_t)(q - t), ld->errs);
+		f = cfg_where(ld->cfg, (int)l, &fl);
+		if (strcmp(f, file) == 0)
+			fprintf(ld->errs, "line %d", fl);
+		else
+			fprintf(ld->errs, "%s:%d", f, fl);
+		t = end;
+	}
+	fputs(t, ld->errs);
+}
+
 static void
 msgs_print(struct loader *ld)
 {
+	const char *file;
 	size_t i;
+	int fl;
 
 	if (ld->errs == NULL || ld->n_msgs == 0)
 		return;
 	qsort(ld->msgs, ld->n_msgs, sizeof(*ld->msgs), msg_cmp);
-	for (i = 0; i < ld->n_msgs; i++)
-		if (ld->msgs[i].line > 0)
-			fprintf(ld->errs, "%s:%d: %s\n", ld->name,
-			    ld->msgs[i].line, ld->msgs[i].text);
-		else
-			fprintf(ld->errs, "%s: %s\n", ld->name,
-			    ld->msgs[i].text);
+	for (i = 0; i < ld->n_msgs; i++) {
+		if (ld->msgs[i].line > 0 && ld->cfg != NULL) {
+			file = cfg_where(ld->cfg, ld->msgs[i].line, &fl);
+			fprintf(ld->errs, "%s:%d: ", file, fl);
+		} else {
+			file = ld->name;
+			fprintf(ld->errs, "%s: ", file);
+		}
+		msg_write(ld, file, ld->msgs[i].text);
+		fputc('\n', ld->errs);
+	}
 }
 
 /* ----------------------------------------------------------- raw pass */
@@ -359,25 +410,201 @@ scan_line(struct loader *ld, const char *text, int line)
 		cfg_err(ld, line, "syntax error: expected 'key = value'");
 }
 
+/* ------------------------------------------------------------ include */
+
+static void pend_free(struct input *);
+static char *slurp(const char *, size_t *, char *, size_t);
+
+static int
+file_add(struct cfg *c, const char *path)
+{
+	c->files = xrealloc(c->files, (c->n_files + 1) * sizeof(*c->files));
+	c->files[c->n_files] = xstrdup(path);
+	return (int)c->n_files++;
+}
+
+/* The lines from the next one on come from the current input. */
+static void
+lmap_mark(struct loader *ld)
+{
+	struct cfg *c = ld->cfg;
+	const struct input *in = &ld->in[ld->depth];
+
+	c->lmap = xrealloc(c->lmap, (c->n_lmap + 1) * sizeof(*c->lmap));
+	c->lmap[c->n_lmap].gline = ld->line + 1;
+	c->lmap[c->n_lmap].file = in->file;
+	c->lmap[c->n_lmap].fline = in->fline + 1;
+	c->n_lmap++;
+}
+
+const char *
+cfg_where(const struct cfg *c, int gline, int *fline)
+{
+	size_t lo = 0, hi = c->n_lmap, mid;
+
+	*fline = gline;
+	if (c->n_lmap == 0 || gline <= 0)
+		return c->path;
+	/* The last stretch starting at or before gline. */
+	while (hi - lo > 1) {
+		mid = (lo + hi) / 2;
+		if (c->lmap[mid].gline <= gline)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*fline = c->lmap[lo].fline + (gline - c->lmap[lo].gline);
+	return c->files[c->lmap[lo].file];
+}
+
+/* Read the next match of the include of in[depth], above it. */
+static void
+include_next(struct loader *ld)
+{
+	struct input *p = &ld->in[ld->depth], *in;
+	char err[PATH_MAX + 128];
+	const char *path;
+
+	while (p->i_pend < p->n_pend) {
+		path = p->pend[p->i_pend++];
+		if (ld->depth == CFG_INCLUDE_DEPTH) {
+			cfg_err(ld, p->inc_line, "include: nested more than %d "
+			    "deep (does a file include itself?)",
+			    CFG_INCLUDE_DEPTH);
+			p->i_pend = p->n_pend;
+			return;
+		}
+		in = &ld->in[ld->depth + 1];
+		memset(in, 0, sizeof(*in));
+		if ((in->text = slurp(path, &in->len, err, sizeof(err))) ==
+		    NULL) {
+			cfg_err(ld, p->inc_line, "include: %s", err);
+			continue;
+		}
+		in->buf = in->text;
+		in->file = file_add(ld->cfg, path);
+		ld->depth++;
+		lmap_mark(ld);
+		return;
+	}
+}
+
+/*
+ * An "include = PATTERN" line: the files the pattern matches (glob,
+ * relative to the including file's directory, sorted) are read in its
+ * place.  A pattern without wildcards must name a file; one with
+ * wildcards may match nothing (an empty conf.d).
+ */
+static void
+include_line(struct loader *ld, const char *pattern)
+{
+	struct input *in = &ld->in[ld->depth];
+	const char *cur = ld->cfg->files[in->file];
+	char full[PATH_MAX];
+	glob_t g;
+	size_t i;
+	int rc, d;
+
+	if (*pattern == '\0') {
+		cfg_err(ld, ld->line, "include: expected a file or a pattern");
+		return;
+	}
+	if (pattern[0] == '/' || strrchr(cur, '/') == NULL)
+		snprintf(full, sizeof(full), "%s", pattern);
+	else
+		snprintf(full, sizeof(full), "%.*s/%s",
+		    (int)(strrchr(cur, '/') - cur), cur, pattern);
+	memset(&g, 0, sizeof(g));
+	rc = glob(full, GLOB_ERR, NULL, &g);
+	if (rc == GLOB_NOMATCH) {
+		if (strpbrk(pattern, "*?[") == NULL)
+			cfg_err(ld, ld->line, "include: %s: no such file", full);
+		globfree(&g);
+		return;
+	}
+	if (rc != 0) {
+		cfg_err(ld, ld->line, "include: %s: cannot read the "
+		    "directory", full);
+		globfree(&g);
+		return;
+	}
+	in->pend = xcalloc(g.gl_pathc + 1, sizeof(*in->pend));
+	for (i = 0; i < g.gl_pathc; i++)
+		in->pend[i] = xstrdup(g.gl_pathv[i]);
+	in->n_pend = g.gl_pathc;
+	in->i_pend = 0;
+	in->inc_line = ld->line;
+	globfree(&g);
+	d = ld->depth;
+	include_next(ld);
+	if (ld->depth == d)	/* no match could be read */
+		pend_free(in);
+}
+
+/* Is the (trimmed) line "include = PATTERN"?  Then the pattern. */
+static const char *
+include_pattern(char *s)
+{
+	char *e;
+
+	if (strncmp(s, "include", 7) != 0)
+		return NULL;
+	for (e = s + 7; *e == ' ' || *e == '\t'; e++)
+		;
+	if (*e != '=')
+		return NULL;
+	return trim(e + 1);
+}
+
+static void
+pend_free(struct input *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->n_pend; i++)
+		free(in->pend[i]);
+	free(in->pend);
+	in->pend = NULL;
+	in->n_pend = in->i_pend = 0;
+}
+
 /*
  * fgets-like reader for inih over the text read whole: counts lines,
- * scans them, and refuses over-long lines instead of letting them be
- * split.
+ * scans them, follows includes, and refuses over-long lines instead of
+ * letting them be split.
  */
 static char *
 cfg_reader(char *str, int num, void *stream)
 {
 	struct loader *ld = stream;
-	const char *p, *nl;
+	struct input *in;
+	const char *p, *nl, *pat;
+	char buf[CFG_LINE_MAX];
 	size_t n, len, cap = (size_t)num, i;
-	int toolong = 0;
+	int toolong = 0, d;
 
-	if (cap < 2 || ld->pos >= ld->len)
+	if (cap < 2)
 		return NULL;
-	p = ld->buf + ld->pos;
-	nl = memchr(p, '\n', ld->len - ld->pos);
-	len = nl != NULL ? (size_t)(nl - p) + 1 : ld->len - ld->pos;
-	ld->pos += len;
+	for (;;) {
+		in = &ld->in[ld->depth];
+		if (in->pos < in->len)
+			break;
+		if (ld->depth == 0)
+			return NULL;
+		/* An included file is over: the pattern's next match, or
+		 * back to the includer. */
+		free(in->text);
+		memset(in, 0, sizeof(*in));
+		d = --ld->depth;
+		lmap_mark(ld);
+		include_next(ld);
+		if (ld->depth == d)	/* the pattern has no more */
+			pend_free(&ld->in[d]);
+	}
+	p = in->buf + in->pos;
+	nl = memchr(p, '\n', in->len - in->pos);
+	len = nl != NULL ? (size_t)(nl - p) + 1 : in->len - in->pos;
+	in->pos += len;
 	n = len;
 	if (n + 2 > cap) {
 		n = cap - 2;
@@ -389,10 +616,17 @@ cfg_reader(char *str, int num, void *stream)
 			str[i] = ' ';	/* NUL bytes would cut the line */
 	str[n] = '\0';
 	ld->line++;
+	in->fline++;
 	if (toolong) {
 		cfg_err(ld, ld->line, "line longer than %d characters",
 		    num - 3);
 		str[0] = '\0';
+		return str;
+	}
+	snprintf(buf, sizeof(buf), "%s", str);
+	if ((pat = include_pattern(trim(buf))) != NULL) {
+		include_line(ld, pat);
+		str[0] = '\0';		/* inih sees a blank line */
 		return str;
 	}
 	scan_line(ld, str, ld->line);
@@ -1514,6 +1748,8 @@ cfg_parse(struct loader *ld)
 	c = ld->cfg = xcalloc(1, sizeof(*c));
 	c->path = xstrdup(ld->name);
 	cfg_defaults(c);
+	ld->in[0].file = file_add(c, ld->name);
+	lmap_mark(ld);
 
 	/* inih globals: no continuation lines (indentation is harmless). */
 	ini_allow_multiline = false;
@@ -1604,6 +1840,10 @@ loader_free(struct loader *ld)
 	size_t i;
 
 	msgs_free(ld);
+	for (i = 0; i <= (size_t)ld->depth; i++) {
+		free(ld->in[i].text);
+		pend_free(&ld->in[i]);
+	}
 	for (i = 0; i < ld->n_sects; i++) {
 		free(ld->sects[i]->ents);
 		free(ld->sects[i]->name);
@@ -1621,10 +1861,10 @@ loader_free(struct loader *ld)
 
 /*
  * Read a whole file (one read for a config of any size).  Returns the
- * text, NUL-terminated, with *len; or NULL with an error written.
+ * text, NUL-terminated, with *len; or NULL with err filled.
  */
 static char *
-slurp(const char *path, size_t *len, FILE *errs)
+slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -1633,15 +1873,13 @@ slurp(const char *path, size_t *len, FILE *errs)
 	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errs != NULL)
-			fprintf(errs, "%s: cannot open: %s\n", path,
-			    strerror(errno));
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
 		return NULL;
 	}
 	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		if (errs != NULL)
-			fprintf(errs, "%s: is a directory, not a configuration "
-			    "file\n", path);
+		snprintf(err, errlen, "%s: is a directory, not a configuration "
+		    "file", path);
 		close(fd);
 		return NULL;
 	}
@@ -1651,9 +1889,8 @@ slurp(const char *path, size_t *len, FILE *errs)
 	buf = xmalloc(cap);
 	for (;;) {
 		if (n > CFG_FILE_MAX) {
-			if (errs != NULL)
-				fprintf(errs, "%s: larger than %d MiB\n", path,
-				    CFG_FILE_MAX / (1024 * 1024));
+			snprintf(err, errlen, "%s: larger than %d MiB", path,
+			    CFG_FILE_MAX / (1024 * 1024));
 			goto fail;
 		}
 		if (n + 1 >= cap) {
@@ -1666,9 +1903,8 @@ slurp(const char *path, size_t *len, FILE *errs)
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errs != NULL)
-				fprintf(errs, "%s: cannot read: %s\n", path,
-				    strerror(errno));
+			snprintf(err, errlen, "%s: cannot read: %s", path,
+			    strerror(errno));
 			goto fail;
 		}
 		n += (size_t)r;
@@ -1688,17 +1924,19 @@ cfg_load(const char *path, FILE *errs)
 {
 	struct loader ld;
 	struct cfg *c;
-
-	char *text;
+	char err[PATH_MAX + 128];
 
 	memset(&ld, 0, sizeof(ld));
 	ld.name = path;
 	ld.errs = errs;
-	if ((text = slurp(path, &ld.len, errs)) == NULL)
+	if ((ld.in[0].text = slurp(path, &ld.in[0].len, err,
+	    sizeof(err))) == NULL) {
+		if (errs != NULL)
+			fprintf(errs, "%s\n", err);
 		return NULL;
-	ld.buf = text;
+	}
+	ld.in[0].buf = ld.in[0].text;
 	c = cfg_parse(&ld);
-	free(text);
 	loader_free(&ld);
 	return c;
 }
@@ -1712,8 +1950,8 @@ cfg_load_string(const char *text, const char *name, FILE *errs)
 	memset(&ld, 0, sizeof(ld));
 	ld.name = name;
 	ld.errs = errs;
-	ld.buf = text;
-	ld.len = strlen(text);
+	ld.in[0].buf = text;
+	ld.in[0].len = strlen(text);
 	c = cfg_parse(&ld);
 	loader_free(&ld);
 	return c;
@@ -1763,6 +2001,7 @@ cfg_free(struct cfg *c)
 {
 	struct cfg_instance *ci;
 	struct cfg_check *ck;
+	size_t i;
 
 	if (c == NULL)
 		return;
@@ -1774,6 +2013,10 @@ cfg_free(struct cfg *c)
 		TAILQ_REMOVE(&c->checks, ck, entry);
 		cfg_check_free(ck);
 	}
+	for (i = 0; i < c->n_files; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c->lmap);
 	free(c->path);
 	free(c);
 }

@@ -149,8 +149,22 @@ struct cfg_check {
 };
 TAILQ_HEAD(cfg_check_list, cfg_check);
 
+/*
+ * Lines are numbered across the file and what it includes, in reading
+ * order; this maps them back (cfg_where()).
+ */
+struct cfg_lmap {
+	int gline;			/* first line of a stretch */
+	int file;			/* index in cfg->files */
+	int fline;			/* its line in that file */
+};
+
 struct cfg {
 	char *path;
+	char **files;			/* [0] = path, then includes */
+	size_t n_files;
+	struct cfg_lmap *lmap;
+	size_t n_lmap;
 	struct cfg_global global;
 	struct cfg_instance_list instances;
 	struct cfg_check_list checks;
@@ -216,6 +230,11 @@ void cfg_instance_values(const struct cfg_instance *ci, cfg_value_fn *fn,
  * section, key, what a reload does with it, what its value looks like.
  */
 void cfg_keys_print(FILE *f);
+/*
+ * The file and line of line number gline of a loaded configuration (the
+ * numbers in cfg_instance.line etc. run across included files).
+ */
+const char *cfg_where(const struct cfg *c, int gline, int *fline);
 /* Whether [instance] has a core key of this name (plugins may not). */
 int cfg_instance_key_known(const char *key);
 int cfg_check_key_known(const char *key);

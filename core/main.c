@@ -73,20 +73,23 @@ static void
 warn_absent_interfaces(const struct cfg *c)
 {
 	const struct cfg_instance *ci;
+	const char *file;
 	size_t i;
+	int line;
 
 	TAILQ_FOREACH(ci, &c->instances, entry) {
+		file = cfg_where(c, ci->line, &line);
 		if (if_nametoindex(ci->ifname) == 0)
 			fprintf(stderr, "%s:%d: warning: [instance %s]: "
 			    "interface %s does not exist on this host (fipd "
-			    "would wait for it)\n", c->path, ci->line,
-			    ci->name, ci->ifname);
+			    "would wait for it)\n", file, line, ci->name,
+			    ci->ifname);
 		for (i = 0; i < ci->n_track_if; i++)
 			if (if_nametoindex(ci->track_if[i]) == 0)
 				fprintf(stderr, "%s:%d: warning: [instance %s]: "
 				    "track_interface %s does not exist on this "
 				    "host (the instance is in FAULT while it is "
-				    "absent)\n", c->path, ci->line, ci->name,
+				    "absent)\n", file, line, ci->name,
 				    ci->track_if[i]);
 	}
 }

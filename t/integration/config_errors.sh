@@ -296,6 +296,32 @@ priority = 300
 EOF
 check "  and in order" eval 'grep -oE "use[0-9]+.conf:[0-9]+:" <<< "$ERR" | cut -d: -f2 | sort -c -n'
 
+# include = PATTERN (issue 15): files matched relative to the including
+# file, sorted; errors name the included file and its line; a loop is
+# stopped at a depth limit; a pattern matching nothing is fine, a missing
+# plain path is an error.
+I=$T_DIR/inc
+mkdir -p "$I/conf.d" "$I/empty.d"
+printf '[global]\nplugin_dir = %s\ninclude = conf.d/*.conf\ninclude = empty.d/*.conf\n' "$T_PLUGDIR" > "$I/main.conf"
+printf '[instance A]\ninterface = lo\nvirtual_router_id = 5\nvirtual_ipaddress = 192.0.2.1\n' > "$I/conf.d/10-a.conf"
+printf '[instance B]\ninterface = lo\nvirtual_router_id = 6\nvirtual_ipaddress = 192.0.2.2\n' > "$I/conf.d/20-b.conf"
+run_t "$I/main.conf"
+check "include: conf.d/*.conf read, an empty pattern is fine (exit $RC)" [ "$RC" = 0 ]
+printf '[instance C]\ninterface = lo\nvirtual_router_id = 5\nvirtual_ipaddress = 192.0.2.3\nprioirty = 1\n' > "$I/conf.d/30-c.conf"
+run_t "$I/main.conf"
+check "include: errors name the included file and line: $(head -n 1 <<< "$ERR")" \
+	eval '[ "$RC" = 1 ] && grep -qF "$I/conf.d/30-c.conf:3: virtual_router_id 5 is already used on lo by [instance A] ($I/conf.d/10-a.conf:1)" <<< "$ERR" && grep -qF "$I/conf.d/30-c.conf:5: unknown key '"'"'prioirty'"'"'" <<< "$ERR"'
+rm "$I/conf.d/30-c.conf"
+printf 'include = ../main.conf\n' > "$I/conf.d/40-loop.conf"
+run_t "$I/main.conf"
+check "include: a loop stops at the depth limit: $(grep nested <<< "$ERR" | head -n 1)" \
+	eval '[ "$RC" = 1 ] && grep -q "include: nested more than 8 deep" <<< "$ERR"'
+printf 'include = nothere.conf\n' > "$I/conf.d/40-loop.conf"
+run_t "$I/main.conf"
+check "include: a missing plain path is an error: $ERR" \
+	eval '[ "$RC" = 1 ] && grep -qF "$I/conf.d/40-loop.conf:1: include: $I/conf.d/nothere.conf: no such file" <<< "$ERR"'
+rm "$I/conf.d/40-loop.conf"
+
 good() { # NAME FILE
 	run_t "$2"
 	if [ "$RC" = 0 ]; then
