@@ -1430,6 +1430,29 @@ did_you_mean(const char *key, const struct key *t, size_t n,
 	return buf;
 }
 
+/* "did you mean [instance VI_1]?" for [instanse VI_1], or the kinds. */
+static const char *
+section_hint(const char *name)
+{
+	static const char *const kinds[] = { "global", "instance", "check" };
+	static char buf[160];
+	char word[32];
+	const char *rest;
+	size_t i, n;
+
+	n = strcspn(name, " ");
+	rest = name + n;
+	snprintf(word, sizeof(word), "%.*s", (int)n, name);
+	for (i = 0; i < 3; i++)
+		if (edit_distance(word, kinds[i], 2) <= 2 &&
+		    (i == 0) == (*rest == '\0')) {
+			snprintf(buf, sizeof(buf), "did you mean [%s%s]?",
+			    kinds[i], rest);
+			return buf;
+		}
+	return "expected [global], [instance NAME] or [check NAME]";
+}
+
 static void
 load_global(struct loader *ld, const struct sect *sc)
 {
@@ -1792,9 +1815,8 @@ cfg_parse(struct loader *ld)
 			vu[nvu].order = nvu;
 			nvu++;
 		} else
-			cfg_err(ld, sc->line, "unknown section [%s] (expected "
-			    "[global], [instance NAME] or [check NAME])",
-			    sc->name);
+			cfg_err(ld, sc->line, "unknown section [%s] (%s)",
+			    sc->name, section_hint(sc->name));
 	}
 	vrid_clashes(ld, vu, nvu);
 	free(vu);

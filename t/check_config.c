@@ -425,6 +425,9 @@ START_TEST(cfg_messages)
 	    "'priority'?)");
 	refused("[global]\nrouter_di = x\n" INST,
 	    "(did you mean 'router_id'?)");
+	refused("[instanse VI_2]\ninterface = eth0\n" INST,
+	    "t.conf:1: unknown section [instanse VI_2] (did you mean "
+	    "[instance VI_2]?)");
 	/* '#' after a value, after whitespace, outside quotes. */
 	c = load(INST "priority = 120  # the master\n");
 	ck_assert_msg(c != NULL, "errors: %s", errbuf);
