@@ -50,6 +50,12 @@
 #define AN_READD_WINDOW	1000000		/* re-add rate limit window */
 #define AN_READD_MAX	10		/* re-add rounds per window, instance */
 /*
+ * RECONCILEs are gathered for this long into one round: `ip addr flush`
+ * or a batch of deletions reaches the core as one event per address,
+ * spread over several passes of the loop.
+ */
+#define AN_RECONCILE_US	5000
+/*
  * Receive buffer for the acknowledgements: a takeover of every instance
  * at once sends all its requests in one pass of the loop, and each
  * acknowledgement is charged about 830 bytes.  The kernel doubles this:
@@ -114,7 +120,8 @@ struct an_ctx {
 	enum fipd_state		 state;
 	int			 linked;	/* holds a reference */
 	struct fipd_timer	*t_retry;
-	struct fipd_timer	*t_reconcile;	/* RECONCILEs of one pass */
+	struct fipd_timer	*t_reconcile;	/* gathers RECONCILEs */
+	int			 reconcile_armed;
 	struct fipd_timer	*t_resync;	/* end of a re-add pause */
 	struct an_vip		*vips;
 	size_t			 n_vips;
@@ -438,6 +445,7 @@ an_transition(void *ictx, const struct fipd_transition *t)
 		return;
 	an_api->timer_cancel(ctx->t_retry);
 	an_api->timer_cancel(ctx->t_reconcile);
+	ctx->reconcile_armed = 0;
 	an_api->timer_cancel(ctx->t_resync);
 	for (i = 0; i < ctx->n_vips; i++)
 		ctx->vips[i].retry = 0;
@@ -466,11 +474,14 @@ an_event(void *ictx, enum fipd_event ev)
 		/*
 		 * The host raises one per VIP gone, as its watcher reads the
 		 * deletions, and its view may not show yet what this plugin
-		 * re-added for the previous one: look once, on the next pass
-		 * of the loop.
+		 * re-added for the previous one: look once, when the burst is
+		 * over (AN_RECONCILE_US after the first; later ones do not
+		 * postpone it).
 		 */
-		if (ctx->state == FIPD_STATE_MASTER)
-			an_api->timer_arm(ctx->t_reconcile, 0);
+		if (ctx->state == FIPD_STATE_MASTER && !ctx->reconcile_armed) {
+			ctx->reconcile_armed = 1;
+			an_api->timer_arm(ctx->t_reconcile, AN_RECONCILE_US);
+		}
 		break;
 	case FIPD_EV_LINK:
 		an_link(ctx);
@@ -1030,7 +1041,10 @@ an_retry_cb(void *arg)
 static void
 an_reconcile_cb(void *arg)
 {
-	an_resync(arg, "reconcile", 1);
+	struct an_ctx	*ctx = arg;
+
+	ctx->reconcile_armed = 0;
+	an_resync(ctx, "reconcile", 1);
 }
 
 static void
