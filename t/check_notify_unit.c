@@ -174,11 +174,13 @@ START_TEST(argv_build)
 {
 	struct ntf_info	 in;
 	char		**w, **a;
+	int		 k;
 
 	info_init(&in);
 	ck_assert_int_eq(ntf_split("/etc/fipd/n.sh --x 'y z'", &w, err,
 	    sizeof(err)), 3);
-	a = ntf_argv_build(w, &in);
+	/* keepalived: `notify` gets INSTANCE NAME STATE PRIORITY. */
+	a = ntf_argv_build(w, NTF_K_ANY, &in);
 	ck_assert_ptr_nonnull(a);
 	ck_assert_uint_eq(strv_len(a), 7);
 	ck_assert_str_eq(a[0], "/etc/fipd/n.sh");
@@ -189,17 +191,34 @@ START_TEST(argv_build)
 	ck_assert_str_eq(a[5], "MASTER");
 	ck_assert_str_eq(a[6], "150");
 	ntf_strv_free(a);
+	/* ... and every other key its configured words only. */
+	for (k = 0; k < NTF_K_MAX; k++) {
+		if (k == NTF_K_ANY)
+			continue;
+		a = ntf_argv_build(w, (enum ntf_key)k, &in);
+		ck_assert_ptr_nonnull(a);
+		ck_assert_msg(strv_len(a) == 3, "%s: %zu words",
+		    ntf_key_name((enum ntf_key)k), strv_len(a));
+		ck_assert_str_eq(a[0], "/etc/fipd/n.sh");
+		ck_assert_str_eq(a[2], "y z");
+		ck_assert_ptr_null(a[3]);
+		ntf_strv_free(a);
+	}
 	ntf_strv_free(w);
 
 	/* keepalived's layout when no argument is configured. */
 	ck_assert_int_eq(ntf_split("/n", &w, err, sizeof(err)), 1);
 	in.to = FIPD_STATE_STOP;
 	in.priority = 0;
-	a = ntf_argv_build(w, &in);
+	a = ntf_argv_build(w, NTF_K_ANY, &in);
 	ck_assert_uint_eq(strv_len(a), 5);
 	ck_assert_str_eq(a[1], "INSTANCE");
 	ck_assert_str_eq(a[3], "STOP");
 	ck_assert_str_eq(a[4], "0");
+	ntf_strv_free(a);
+	a = ntf_argv_build(w, NTF_K_STOP, &in);
+	ck_assert_uint_eq(strv_len(a), 1);
+	ck_assert_str_eq(a[0], "/n");
 	ntf_strv_free(a);
 	ntf_strv_free(w);
 }

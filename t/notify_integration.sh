@@ -43,12 +43,14 @@ chmod 755 "$ND"
 chown nobody "$OUT"
 cat >"$ND/rec.sh" <<'EOF'
 #!/bin/sh
-# rec.sh NODE TAG SECONDS INSTANCE NAME STATE PRIORITY
+# rec.sh NODE TAG SECONDS [INSTANCE NAME STATE PRIORITY]: the four
+# arguments come to `notify` only (as keepalived's); the state is read
+# from FIPD_STATE.
 out=$(dirname "$0")/../out/rec.$1
 cap=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/$$/status)
-echo "start $2 $FIPD_SEQ $6 $(date +%s%N) uid=$(id -u) cap=$cap prev=$FIPD_PREV_STATE" >>"$out"
+echo "start $2 $FIPD_SEQ $FIPD_STATE $(date +%s%N) uid=$(id -u) cap=$cap prev=$FIPD_PREV_STATE args=$#" >>"$out"
 sleep "$3"
-echo "end $2 $FIPD_SEQ $6 $(date +%s%N)" >>"$out"
+echo "end $2 $FIPD_SEQ $FIPD_STATE $(date +%s%N)" >>"$out"
 EOF
 cat >"$ND/hang.sh" <<'EOF'
 #!/bin/sh
@@ -121,6 +123,8 @@ check "n2 scripts ran as nobody (uid $NOBODY)" \
     [ "$(awk '$1 == "start" && $6 != "uid='"$NOBODY"'"' "$OUT/rec.n2" | wc -l)" = 0 ]
 check "n2 scripts ran without capabilities" \
     [ "$(awk '$1 == "start" && $7 != "cap=0000000000000000"' "$OUT/rec.n2" | wc -l)" = 0 ]
+check "n2: notify got INSTANCE NAME STATE PRIORITY, notify_master and notify_backup their own words only (as keepalived)" \
+    [ "$(awk '$1 == "start" && !(($2 == "any" && $9 == "args=7") || ($2 != "any" && $9 == "args=3"))' "$OUT/rec.n2" | wc -l)" = 0 ]
 
 # ---------------------------------------- 2. hanging notify_master on n1
 if wait_for "grep -q 'hang.sh: killed by signal 15 (timeout)' '$T_DIR/n1.log'" 4000; then

@@ -18,17 +18,20 @@
  * CMD is an absolute path, optionally followed by arguments split like a
  * shell would ('...', "...", \x) with no expansion and no shell.
  *
- * Calling convention (keepalived-compatible): CMD's words, then
- * INSTANCE NAME STATE PRIORITY, e.g. `/etc/fipd/notify.sh INSTANCE VI_1
- * MASTER 100`.  The environment holds only PATH (a fixed, minimal one)
- * and FIPD_INSTANCE, FIPD_STATE, FIPD_PREV_STATE, FIPD_VRID,
- * FIPD_INTERFACE, FIPD_VIPS (addresses separated by spaces, no prefix
- * length), FIPD_SEQ (the transition's sequence number, monotonic per
- * daemon), FIPD_PRIORITY, FIPD_REASON and FIPD_EVENT (TRANSITION, or
- * MASTER_RX_LOWER_PRI for the hook).  The hook is called with STATE
- * MASTER, so that a script that re-asserts on MASTER just works; its
- * FIPD_PREV_STATE is MASTER too and FIPD_SEQ is the seq of the
- * transition into MASTER.
+ * Calling convention (keepalived's, vrrp_notify.c): `notify` gets CMD's
+ * words, then INSTANCE NAME STATE PRIORITY, e.g. `/etc/fipd/notify.sh
+ * INSTANCE VI_1 MASTER 100`; every other key (notify_master,
+ * notify_backup, notify_fault, notify_stop, notify_master_rx_lower_pri)
+ * gets CMD's words alone, so a script written for keepalived sees the
+ * arguments it was written for.  The environment holds only PATH (a
+ * fixed, minimal one) and FIPD_INSTANCE, FIPD_STATE, FIPD_PREV_STATE,
+ * FIPD_VRID, FIPD_INTERFACE, FIPD_VIPS (addresses separated by spaces,
+ * no prefix length), FIPD_SEQ (the transition's sequence number,
+ * monotonic per daemon), FIPD_PRIORITY, FIPD_REASON and FIPD_EVENT
+ * (TRANSITION, or MASTER_RX_LOWER_PRI for the hook).  The hook's
+ * FIPD_STATE is MASTER, so that a script that re-asserts on MASTER just
+ * works; its FIPD_PREV_STATE is MASTER too and FIPD_SEQ is the seq of
+ * the transition into MASTER.
  *
  * Order.  Each transition gives one item of up to two runs: the
  * state-specific script first, then the generic `notify` (keepalived's
@@ -687,7 +690,7 @@ an_item_new(struct an_ctx *ctx, enum ntf_kind kind,
 			continue;
 		it->runs[it->nruns].key = (enum ntf_key)keys[i];
 		if ((it->runs[it->nruns].argv = ntf_argv_build(
-		    ctx->words[keys[i]], info)) == NULL)
+		    ctx->words[keys[i]], (enum ntf_key)keys[i], info)) == NULL)
 			goto oom;
 		it->nruns++;
 	}

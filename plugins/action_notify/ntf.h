@@ -139,13 +139,17 @@ struct ntf_info {
 };
 
 /*
- * Build a run's argv: the configured words, then keepalived's four
- * arguments INSTANCE NAME STATE PRIORITY.
+ * Build a run's argv as keepalived does (vrrp_notify.c): for the generic
+ * `notify` the configured words, then the four arguments INSTANCE NAME
+ * STATE PRIORITY; for every other key (notify_master, notify_backup,
+ * notify_fault, notify_stop, notify_master_rx_lower_pri) the configured
+ * words alone.
  *   words: the configured command, NULL-terminated
+ *   key: the key the command comes from
  *   info: the transition
  * Returns: an allocated vector (ntf_strv_free), or NULL (out of memory).
  */
-char		**ntf_argv_build(char *const *words,
+char		**ntf_argv_build(char *const *words, enum ntf_key key,
 		    const struct ntf_info *info);
 
 /*

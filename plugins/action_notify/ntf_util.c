@@ -253,10 +253,11 @@ ntf_split(const char *s, char ***words, char *err, size_t errlen)
 }
 
 char **
-ntf_argv_build(char *const *words, const struct ntf_info *info)
+ntf_argv_build(char *const *words, enum ntf_key key,
+    const struct ntf_info *info)
 {
 	char	**v = NULL, prio[16];
-	size_t	 n = 0, cap = 0, i;
+	size_t	 n = 0, cap = 0, i, ntail;
 	const char *tail[4];
 
 	snprintf(prio, sizeof(prio), "%d", info->priority);
@@ -268,7 +269,9 @@ ntf_argv_build(char *const *words, const struct ntf_info *info)
 		if (ntf_strv_push(&v, &n, &cap, words[i],
 		    strlen(words[i])) == -1)
 			goto fail;
-	for (i = 0; i < 4; i++)
+	/* keepalived appends them to `notify` only. */
+	ntail = key == NTF_K_ANY ? 4 : 0;
+	for (i = 0; i < ntail; i++)
 		if (ntf_strv_push(&v, &n, &cap, tail[i], strlen(tail[i])) ==
 		    -1)
 			goto fail;
