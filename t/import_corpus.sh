@@ -1,7 +1,7 @@
 #!/bin/bash
 # fipd-import-keepalived (issue 5), no root needed:
 #  1. every t/data/import/NAME.conf converts to NAME.ini (stdout) and
-#     NAME.err (warnings on stderr), byte for byte, with exit 0;
+#     NAME.err (notes and warnings on stderr), byte for byte, with exit 0;
 #  2. the wiki configs give the same INI whether written on one line or on
 #     several (the first line, naming the source file, aside);
 #  3. every t/data/import/errors/NAME.conf fails with exit 1, nothing on
@@ -69,6 +69,10 @@ check "-q: no warnings" [ ! -s "$T_DIR/quiet.err" ]
 check "--strict: warnings make it fail ($rc), nothing written" eval '[ "$rc" = 1 ] && [ ! -s "$T_DIR/strict.out" ]'
 (cd "$DATA" && "$IMPORTER" --strict wiki-master.conf) > /dev/null 2>&1; rc=$?
 check "--strict: a clean config passes ($rc)" [ "$rc" = 0 ]
+(cd "$DATA" && "$IMPORTER" --strict include-main.conf) > "$T_DIR/strict-notes.out" 2> "$T_DIR/strict-notes.err"; rc=$?
+check "--strict: notes (faithful conversions) alone pass ($rc)" eval '[ "$rc" = 0 ] && cmp -s "$T_DIR/strict-notes.out" "$DATA/include-main.ini" && grep -q ": note: " "$T_DIR/strict-notes.err"'
+(cd "$DATA" && "$IMPORTER" -q include-main.conf) > /dev/null 2> "$T_DIR/quiet-notes.err"
+check "-q: no notes" [ ! -s "$T_DIR/quiet-notes.err" ]
 "$IMPORTER" -V | grep -q "^fipd-import-keepalived " ; check "-V prints the version" [ $? = 0 ]
 "$IMPORTER" > /dev/null 2>&1; rc=$?
 check "no file: exit 2 ($rc)" [ "$rc" = 2 ]
