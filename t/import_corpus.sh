@@ -55,7 +55,8 @@ for conf in "$DATA"/errors/*.conf; do
 	rc=$?
 	check "error $name: exit 1 ($rc), nothing on stdout" eval '[ "$rc" = 1 ] && [ ! -s "$T_DIR/e-$name.out" ]'
 	compare "error $name: messages" "$DATA/errors/$name.err" "$T_DIR/e-$name.err"
-	check "error $name: every message names FILE:LINE" eval '! grep -vqE "^$name\.conf(:[0-9]+)?: error: " "$T_DIR/e-$name.err"'
+	check "error $name: every message names FILE:LINE, one at least an error" \
+	    eval '! grep -vqE "^$name\.conf(:[0-9]+)?: (error|warning|note): " "$T_DIR/e-$name.err" && grep -q ": error: " "$T_DIR/e-$name.err"'
 done
 
 # --- 4. the command line.
