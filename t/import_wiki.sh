@@ -47,7 +47,7 @@ validate() {
 }
 
 for name in wiki-master wiki-master-oneline wiki-backup wiki-backup-oneline \
-    wiki-backup-annotated sync-group v3-ipv6 include-main; do
+    wiki-backup-annotated v3-ipv6 include-main; do
 	validate "$name"
 done
 
