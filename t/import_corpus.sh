@@ -1,7 +1,8 @@
 #!/bin/bash
 # fipd-import-keepalived (issue 5), no root needed:
 #  1. every t/data/import/NAME.conf converts to NAME.ini (stdout) and
-#     NAME.err (notes and warnings on stderr), byte for byte, with exit 0;
+#     NAME.err (notes and warnings on stderr), byte for byte, with exit 0
+#     (NAME.args, when present, holds options to convert it with);
 #  2. the wiki configs give the same INI whether written on one line or on
 #     several (the first line, naming the source file, aside);
 #  3. every t/data/import/errors/NAME.conf fails with exit 1, nothing on
@@ -34,7 +35,10 @@ n=0
 for conf in "$DATA"/*.conf; do
 	name=$(basename "$conf" .conf)
 	n=$((n + 1))
-	(cd "$DATA" && "$IMPORTER" "$name.conf") > "$T_DIR/$name.ini" 2> "$T_DIR/$name.err"
+	args=
+	[ -f "$DATA/$name.args" ] && args=$(cat "$DATA/$name.args")
+	# shellcheck disable=SC2086 # options, split on purpose
+	(cd "$DATA" && "$IMPORTER" $args "$name.conf") > "$T_DIR/$name.ini" 2> "$T_DIR/$name.err"
 	rc=$?
 	check "$name: exit 0 ($rc)" [ "$rc" = 0 ]
 	compare "$name: INI" "$DATA/$name.ini" "$T_DIR/$name.ini"
@@ -74,6 +78,18 @@ check "--strict: a clean config passes ($rc)" [ "$rc" = 0 ]
 check "--strict: notes (faithful conversions) alone pass ($rc)" eval '[ "$rc" = 0 ] && cmp -s "$T_DIR/strict-notes.out" "$DATA/include-main.ini" && grep -q ": note: " "$T_DIR/strict-notes.err"'
 (cd "$DATA" && "$IMPORTER" -q include-main.conf) > /dev/null 2> "$T_DIR/quiet-notes.err"
 check "-q: no notes" [ ! -s "$T_DIR/quiet-notes.err" ]
+(cd "$DATA" && "$IMPORTER" -q --host lb1 conditional-hosts.conf) > "$T_DIR/lb1.ini"
+check "--host lb1: lb1's @ lines, not lb2's nor the @^lb1 ones" eval \
+    'grep -qx "state = MASTER" "$T_DIR/lb1.ini" && grep -qx "priority = 150" "$T_DIR/lb1.ini" &&
+     grep -qx "unicast_src_ip = 203.0.113.11" "$T_DIR/lb1.ini" && grep -qx "unicast_peer = 203.0.113.12" "$T_DIR/lb1.ini" &&
+     [ "$(grep -c "^state = \|^priority = \|^unicast_peer = \|^router_id = " "$T_DIR/lb1.ini")" = 4 ]'
+(cd "$DATA" && "$IMPORTER" -q -i lb1 conditional-hosts.conf) > "$T_DIR/lb1-i.ini"
+(cd "$DATA" && "$IMPORTER" -q --host=lb1 conditional-hosts.conf) > "$T_DIR/lb1-eq.ini"
+check "-i NAME and --host=NAME are --host NAME" eval 'cmp -s "$T_DIR/lb1.ini" "$T_DIR/lb1-i.ini" && cmp -s "$T_DIR/lb1.ini" "$T_DIR/lb1-eq.ini"'
+(cd "$DATA" && "$IMPORTER" -q --host lb3 conditional-hosts.conf) > /dev/null 2> "$T_DIR/lb3.err"; rc=$?
+check "--host naming neither node: only the @^ lines apply, converted ($rc)" [ "$rc" = 0 ]
+"$IMPORTER" --host > /dev/null 2>&1; rc=$?
+check "--host without a name: exit 2 ($rc)" [ "$rc" = 2 ]
 "$IMPORTER" -V | grep -q "^fipd-import-keepalived " ; check "-V prints the version" [ $? = 0 ]
 "$IMPORTER" > /dev/null 2>&1; rc=$?
 check "no file: exit 2 ($rc)" [ "$rc" = 2 ]
