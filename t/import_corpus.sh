@@ -44,7 +44,7 @@ for conf in "$DATA"/*.conf; do
 	compare "$name: INI" "$DATA/$name.ini" "$T_DIR/$name.ini"
 	compare "$name: warnings" "$DATA/$name.err" "$T_DIR/$name.err"
 done
-check "a corpus of at least 6 configs ($n)" [ "$n" -ge 6 ]
+check "a corpus of at least 25 configs ($n)" [ "$n" -ge 25 ]
 
 # --- 2. one line or several.
 same() { diff <(tail -n +2 "$DATA/$1.ini") <(tail -n +2 "$DATA/$2.ini") >/dev/null; }
