@@ -76,6 +76,22 @@ check "--strict: warnings make it fail ($rc), nothing written" eval '[ "$rc" = 1
 check "--strict: a clean config passes ($rc)" [ "$rc" = 0 ]
 (cd "$DATA" && "$IMPORTER" --strict include-main.conf) > "$T_DIR/strict-notes.out" 2> "$T_DIR/strict-notes.err"; rc=$?
 check "--strict: notes (faithful conversions) alone pass ($rc)" eval '[ "$rc" = 0 ] && cmp -s "$T_DIR/strict-notes.out" "$DATA/include-main.ini" && grep -q ": note: " "$T_DIR/strict-notes.err"'
+# --strict fails exactly on the configs whose conversion warns.
+bad=
+for conf in "$DATA"/*.conf; do
+	name=$(basename "$conf" .conf)
+	args=
+	[ -f "$DATA/$name.args" ] && args=$(cat "$DATA/$name.args")
+	# shellcheck disable=SC2086 # options, split on purpose
+	(cd "$DATA" && "$IMPORTER" --strict $args "$name.conf") > "$T_DIR/s.out" 2>/dev/null
+	rc=$?
+	if grep -q ": warning: " "$DATA/$name.err"; then
+		[ "$rc" = 1 ] && [ ! -s "$T_DIR/s.out" ] || bad="$bad $name($rc)"
+	else
+		[ "$rc" = 0 ] && cmp -s "$T_DIR/s.out" "$DATA/$name.ini" || bad="$bad $name($rc)"
+	fi
+done
+check "--strict: exit 1 for every corpus config that warns, 0 and the same output for the others${bad:+:$bad}" [ -z "$bad" ]
 (cd "$DATA" && "$IMPORTER" -q include-main.conf) > /dev/null 2> "$T_DIR/quiet-notes.err"
 check "-q: no notes" [ ! -s "$T_DIR/quiet-notes.err" ]
 (cd "$DATA" && "$IMPORTER" -q --host lb1 conditional-hosts.conf) > "$T_DIR/lb1.ini"
