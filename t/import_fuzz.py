@@ -30,7 +30,10 @@ def main(argv):
         "2001:db8::1", "eth0", "100", "0", "-5", "300", "1.5", "weight",
         "dev", "label", "scope", "\"/bin/true x\"", "\"unterminated", "#",
         "!", "<--", "include", "@x", "$V", "\n", "\n", "\n", "reverse",
-        "MASTER", "BACKUP", "PASS", "AH", "group", "\t", "\"\"", "{}"]
+        "MASTER", "BACKUP", "PASS", "AH", "group", "\t", "\"\"", "{}",
+        "'killall -0 x'", "'", "\"</dev/tcp/127.0.0.1/80\"",
+        "\"</dev/tcp/::1/99999\"", "\"</x y\"", "@^x", "@y", "root",
+        "nobody", "eth1", "255", "\"/bin/true a\" root grp"]
     rnd = random.Random(seed)
     path = os.path.join(argv[1], "fuzz.conf")
     for it in range(count):
@@ -43,7 +46,8 @@ def main(argv):
         with contextlib.redirect_stderr(io.StringIO()), \
                 contextlib.redirect_stdout(io.StringIO()):
             try:
-                rc = mod.main([path])
+                rc = mod.main(["--host", "x", path] if it % 3 == 0
+                              else [path])
             except SystemExit as e:
                 rc = e.code
             except Exception as e:     # what this test is looking for
