@@ -200,6 +200,22 @@ expect os-master 0 "$want" &&
 grep -qx "env OS_CLOUD=testcloud OS_CLIENT_CONFIG_FILE=/etc/fipd/clouds.yaml" "$FAKE/env" ||
     fail "os-master: cloud settings not passed: $(head -n 1 "$FAKE/env")"
 
+# As notify_master: no arguments (fipd, like keepalived, passes none to
+# the state keys); the state and the instance come from the environment.
+reset
+echo p-1111 >"$FAKE/port_id"
+echo p-2222 >"$FAKE/fip_port"
+FIPD_STATE=MASTER FIPD_INSTANCE=VI_1 run os-env openstack-fip -c "$C"
+expect os-env 0 "$want" &&
+    grep -q "VI_1: 203.0.113.10 now points at port p-1111 (was p-2222)" "$TMP/os-env.out" ||
+    fail "os-env: notify_master without arguments"
+for f in aws-secondary-ip hetzner-cloud-fip; do
+	run "$f-noargs" "$f" -c "$TMP/none.conf"
+	[ "$RC" = 2 ] || fail "$f: no arguments and no FIPD_STATE: exit $RC, want 2 (usage)"
+	FIPD_STATE=BACKUP run "$f-envbackup" "$f" -c "$TMP/none.conf"
+	[ "$RC" = 0 ] || fail "$f: FIPD_STATE=BACKUP without arguments: exit $RC, want 0"
+done
+
 # Again: already there, nothing is changed (idempotent).
 : >"$FAKE/calls"
 run os-again openstack-fip -c "$C" INSTANCE VI_1 MASTER 100
