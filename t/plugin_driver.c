@@ -203,8 +203,10 @@ drv_link(struct fipd_instance *vi)
 	if (idx == vi->ifindex)
 		return (0);
 	vi->ifindex = idx;
-	printf("EVENT link %u\n", idx);
-	fflush(stdout);
+	if (idx != 0) {
+		printf("EVENT link %u\n", idx);
+		fflush(stdout);
+	}
 	return (1);
 }
 
@@ -241,7 +243,9 @@ drv_watch(struct drv_plugin *plugins, size_t np, struct fipd_instance *vi,
 	do {
 		/* The addresses of a link that went are not deletions. */
 		if (drv_link(vi)) {
-			drv_event(plugins, np, FIPD_EV_LINK);
+			/* As the core: the event only for a new index. */
+			if (vi->ifindex != 0)
+				drv_event(plugins, np, FIPD_EV_LINK);
 			drv_seen(vi);
 		}
 		gone = 0;
@@ -540,7 +544,7 @@ main(int argc, char *argv[])
 			continue;
 		}
 		if (strcmp(cmd, "link") == 0) {
-			if (drv_link(&vi))
+			if (drv_link(&vi) && vi.ifindex != 0)
 				drv_event(plugins, np, FIPD_EV_LINK);
 			drv_seen(&vi);
 			continue;

@@ -257,8 +257,12 @@ pm_watch(double secs)
 			if ((idx = if_nametoindex(in->ifname)) !=
 			    in->vi.ifindex) {
 				in->vi.ifindex = idx;
-				printf("EVENT %s link %u\n", in->name, idx);
-				pm_event(in, FIPD_EV_LINK);
+				/* As the core: an event for a new index only. */
+				if (idx != 0) {
+					printf("EVENT %s link %u\n", in->name,
+					    idx);
+					pm_event(in, FIPD_EV_LINK);
+				}
 				pm_seen(in);
 				continue;
 			}
